@@ -1,0 +1,100 @@
+"""Building a catalogue database file: schema DDL from the SQLModel tables, bulk inserts, atomic swap.
+
+Bulk loading uses the stdlib sqlite3 driver with the journal off and indexes created after the
+data: the file is a private temporary until `os.replace` publishes it, so a crash can only lose
+the temporary, never the database being served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlmodel import SQLModel
+
+from data import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+_DIALECT = sqlite_dialect.dialect()
+
+
+def columns(table: str) -> list[str]:
+    return [column.name for column in SQLModel.metadata.tables[table].columns]
+
+
+class BulkWriter:
+    """Inserts rows into a fresh database file with the tables created and indexes deferred."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB
+        self.conn.execute("BEGIN")
+        for table in SQLModel.metadata.sorted_tables:
+            self.conn.execute(str(CreateTable(table).compile(dialect=_DIALECT)))
+
+    def insert(self, table: str, rows: Iterable[Sequence[Any]], names: Sequence[str] | None = None) -> None:
+        """Inserts rows given in the order of `names` (default: every column of the table)."""
+        names = list(names or columns(table))
+        quoted = ", ".join(f'"{name}"' for name in names)
+        marks = ", ".join("?" for _ in names)
+        self.conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
+
+    def finish(self, fts_ddl: Sequence[str]) -> None:
+        """Creates indexes and full-text tables, gathers planner statistics and syncs to disk."""
+        for table in SQLModel.metadata.sorted_tables:
+            for index in table.indexes:
+                self.conn.execute(str(CreateIndex(index).compile(dialect=_DIALECT)))
+        for statement in fts_ddl:
+            self.conn.execute(statement)
+        self.conn.execute("COMMIT")
+        self.conn.execute("ANALYZE")
+        # The served database runs in WAL mode so readers never block on a writer.
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.close()
+        with open(self.path, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+    def abort(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+
+@contextlib.contextmanager
+def atomic_database(target: Path) -> Iterator[Path]:
+    """Yields a temporary path beside `target`; renames it over `target` only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.building")
+    _remove(temporary)
+    try:
+        yield temporary
+    except BaseException:
+        _remove(temporary)
+        raise
+    # Stale WAL files of the old database must not be replayed into the new one.
+    for suffix in ("-wal", "-shm"):
+        _remove(target.with_name(target.name + suffix))
+    os.replace(temporary, target)
+    _fsync_directory(target.parent)
+
+
+def _remove(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path.with_name(path.name + "-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,41 @@
+"""The errors moviegraph raises on purpose; anything else is a bug and is masked for clients.
+
+MoviegraphError
+ ├── IngestError        raw data cannot be ingested (missing file, bad download, bad option)
+ │    └── ChecksumError a download's sha256 differs from the published one
+ ├── ArtifactError      a model artifact is missing, corrupt or does not fit the database
+ ├── NotFound           an id the client asked for does not exist
+ └── BadInput           a request argument is invalid
+"""
+
+from __future__ import annotations
+
+
+class MoviegraphError(Exception):
+    """Base of every expected error; the message says what to do."""
+
+
+class IngestError(MoviegraphError):
+    pass
+
+
+class ChecksumError(IngestError):
+    def __init__(self, source: str, expected: str, actual: str) -> None:
+        super().__init__(f"{source}: sha256 {actual} does not match the published {expected}; the file is corrupt or not the official release")
+        self.expected = expected
+        self.actual = actual
+
+
+class ArtifactError(MoviegraphError):
+    pass
+
+
+class NotFound(MoviegraphError):
+    def __init__(self, kind: str, ids: list[str]) -> None:
+        super().__init__(f"unknown {kind} id{'s' if len(ids) > 1 else ''}: {', '.join(ids)}")
+        self.kind = kind
+        self.ids = ids
+
+
+class BadInput(MoviegraphError):
+    pass

@@ -1,0 +1,287 @@
+"""Ingest: raw Movies Dataset (+ a MovieLens ratings source) -> one SQLite catalogue, atomically.
+
+Rows are streamed file by file; a bad row is counted under its reason and skipped, never fatal.
+Movies come first because every later file is checked against the set of loaded movie ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import pycountry
+from tqdm import tqdm
+
+from data import movielens_sources
+from data.database import BulkWriter, atomic_database, columns
+from data.errors import IngestError
+from data.readers import movies_dataset as md
+from data.readers._common import FileReport, find_file
+from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL
+from data.text import fold
+
+RatingsSource = Literal["ratings-small", "ml-latest-small", "ml-100k"]
+RATINGS_SOURCES: tuple[RatingsSource, ...] = ("ratings-small", "ml-latest-small", "ml-100k")
+_BATCH = 20_000
+T = TypeVar("T")
+
+
+@dataclass
+class IngestResult:
+    db_path: Path
+    reports: list[FileReport]
+    counts: dict[str, int]
+    seconds: float
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        movies, ratings = self.counts.get("movie", 0), self.counts.get("rating", 0)
+        return f"ingested {movies:,} movies and {ratings:,} ratings into {self.db_path} in {self.seconds:.1f} s"
+
+
+def _progress(rows: Iterable[T], label: str, show: bool) -> Iterator[T]:
+    yield from tqdm(rows, desc=label, unit=" rows", disable=not show, mininterval=0.5, leave=False)
+
+
+# TMDB's own codes outside ISO 639-1.
+_TMDB_LANGUAGES = {"cn": "Cantonese", "xx": "No Language"}
+
+
+def _language_name(code: str, tmdb_name: str) -> str:
+    # TMDB gives the native name ("Français"); people type the English one ("French").
+    language = pycountry.languages.get(alpha_2=code)
+    return language.name if language else _TMDB_LANGUAGES.get(code, tmdb_name or code)
+
+
+class _Catalogue:
+    """The ingest's state: entities seen so far, keyed by id, written once at the end."""
+
+    def __init__(self, writer: BulkWriter, show_progress: bool) -> None:
+        self.writer = writer
+        self.show = show_progress
+        self.movie_ids: set[int] = set()
+        self.collections: dict[int, tuple[object, ...]] = {}
+        self.genres: dict[int, str] = {}
+        self.companies: dict[int, str] = {}
+        self.countries: dict[str, str] = {}
+        self.languages: dict[str, str] = {}
+        self.people: dict[int, tuple[str, int | None, str | None]] = {}
+        self.keywords: dict[int, str] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, table: str, rows: list[tuple[object, ...]], names: list[str] | None = None) -> None:
+        self.writer.insert(table, rows, names)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+        rows.clear()
+
+    def load_movies(self, path: Path) -> FileReport:
+        report = FileReport(path.name)
+        movie_columns = columns("movie")
+        movies: list[tuple[object, ...]] = []
+        links: dict[str, list[tuple[object, ...]]] = {
+            "moviegenre": [], "moviecompany": [], "moviecountry": [], "movielanguage": []
+        }
+        for row in _progress(md.read_movies(path, report), path.name, self.show):
+            movie = row.movie
+            if movie["id"] in self.movie_ids:
+                report.reject("duplicate id")
+                continue
+            self.movie_ids.add(movie["id"])
+            movie["title_key"] = fold(movie["title"])
+            if movie["release_date"] is not None:
+                movie["release_date"] = movie["release_date"].isoformat()
+            movies.append(tuple(movie[name] for name in movie_columns))
+            if row.collection:
+                self.collections.setdefault(row.collection[0], row.collection)
+            for genre_id, name in row.genres:
+                self.genres.setdefault(genre_id, name)
+            for name, company_id in row.companies:
+                self.companies.setdefault(company_id, name)
+            for code, name in row.countries:
+                self.countries.setdefault(code, name)
+            for code, name in row.languages:
+                self.languages.setdefault(code, name)
+            if movie["original_language"]:
+                self.languages.setdefault(movie["original_language"], "")
+            # A set: the source sometimes lists one genre or company twice for a movie.
+            links["moviegenre"] += {(movie["id"], g) for g, _ in row.genres}
+            links["moviecompany"] += {(movie["id"], c) for _, c in row.companies}
+            links["moviecountry"] += {(movie["id"], c) for c, _ in row.countries}
+            links["movielanguage"] += {(movie["id"], c) for c, _ in row.languages}
+            report.loaded += 1
+            if len(movies) >= _BATCH:
+                self.add("movie", movies)
+        self.add("movie", movies)
+        for table, rows in links.items():
+            self.add(table, rows)
+        return report
+
+    def load_credits(self, path: Path) -> FileReport:
+        report = FileReport(path.name)
+        seen: set[int] = set()
+        cast: list[tuple[object, ...]] = []
+        crew: list[tuple[object, ...]] = []
+        people = self.people
+        for row in _progress(md.read_credits(path, report), path.name, self.show):
+            if row.movie_id not in self.movie_ids:
+                report.reject("unknown movie")
+                continue
+            if row.movie_id in seen:
+                report.reject("duplicate id")
+                continue
+            seen.add(row.movie_id)
+            for character, gender, person, name, order, profile in row.cast:
+                people.setdefault(person, (name, gender, profile))
+                cast.append((row.movie_id, person, character, order))
+            for department, gender, person, job, name, profile in row.crew:
+                people.setdefault(person, (name, gender, profile))
+                crew.append((row.movie_id, person, job, department))
+            report.loaded += 1
+            if len(cast) + len(crew) >= _BATCH:
+                self.add("cast", cast, ["movie_id", "person_id", "character", "order"])
+                self.add("crew", crew, ["movie_id", "person_id", "job", "department"])
+        self.add("cast", cast, ["movie_id", "person_id", "character", "order"])
+        self.add("crew", crew, ["movie_id", "person_id", "job", "department"])
+        return report
+
+    def load_keywords(self, path: Path) -> FileReport:
+        report = FileReport(path.name)
+        seen: set[int] = set()
+        links: list[tuple[object, ...]] = []
+        for movie_id, keywords in _progress(md.read_keywords(path, report), path.name, self.show):
+            if movie_id not in self.movie_ids:
+                report.reject("unknown movie")
+                continue
+            if movie_id in seen:
+                report.reject("duplicate id")
+                continue
+            seen.add(movie_id)
+            for keyword_id, name in keywords:
+                self.keywords.setdefault(keyword_id, name)
+            links += {(movie_id, keyword_id) for keyword_id, _ in keywords}
+            report.loaded += 1
+        self.add("moviekeyword", links)
+        return report
+
+    def load_links(self, path: Path) -> tuple[FileReport, dict[int, int]]:
+        """MovieLens movieId -> catalogue movie id, for the movies the catalogue has."""
+        report = FileReport(path.name)
+        mapping: dict[int, int] = {}
+        for movielens_id, tmdb_id in md.read_links(path, report):
+            if movielens_id in mapping:
+                report.reject("duplicate movieId")
+            elif tmdb_id not in self.movie_ids:
+                report.reject("unknown movie")
+            else:
+                mapping[movielens_id] = tmdb_id
+                report.loaded += 1
+        self.add("movielenslink", list(mapping.items()), ["movielens_id", "movie_id"])
+        return report, mapping
+
+    def load_ratings(
+        self, ratings: Iterable[tuple[int, int, float, int]], report: FileReport, to_movie: dict[int, int]
+    ) -> FileReport:
+        """Ratings keyed by a source item id, mapped to catalogue movies through `to_movie`."""
+        kept: dict[tuple[int, int], tuple[float, int]] = {}
+        for user, item, rating, stamp in _progress(ratings, report.name, self.show):
+            movie = to_movie.get(item)
+            if movie is None:
+                report.reject("movie not in the catalogue")
+            elif (user, movie) in kept:
+                # Two source items linked to one movie: keep the newer rating.
+                report.reject("duplicate rating")
+                if stamp > kept[(user, movie)][1]:
+                    kept[(user, movie)] = (rating, stamp)
+            else:
+                kept[(user, movie)] = (rating, stamp)
+                report.loaded += 1
+        users = sorted({user for user, _ in kept})
+        if "user" not in self.counts:
+            self.add("user", [(user,) for user in users], ["id"])
+        self.add("rating", [(u, m, r, s) for (u, m), (r, s) in kept.items()])
+        return report
+
+    def write_entities(self) -> None:
+        self.add("collection", [(c[0], c[1], fold(c[1]), c[2], c[3]) for c in self.collections.values()])
+        self.add("genre", [(i, n, fold(n)) for i, n in self.genres.items()])
+        self.add("company", [(i, n, fold(n)) for i, n in self.companies.items()])
+        self.add("country", [(c, n, fold(n)) for c, n in self.countries.items()])
+        languages = []
+        for code, native in self.languages.items():
+            name = _language_name(code, native)
+            languages.append((code, name, fold(name), native or None))
+        self.add("language", languages)
+        self.add("keyword", [(i, n, fold(n)) for i, n in self.keywords.items()])
+        self.add("person", [(i, n, fold(n), g, p) for i, (n, g, p) in self.people.items()])
+
+
+def _required(directory: Path, name: str) -> Path:
+    path = find_file(directory, name)
+    if path is None:
+        raise IngestError(f"{directory} has no {name} (or {name}.gz); is it The Movies Dataset?")
+    return path
+
+
+def ingest(
+    *,
+    movies_dataset: Path,
+    db_path: Path,
+    ratings: RatingsSource = "ratings-small",
+    movielens: str | None = None,
+    show_progress: bool = True,
+) -> IngestResult:
+    """Builds the catalogue at `db_path`; the previous file stays in place if anything fails."""
+    if not movies_dataset.is_dir():
+        raise IngestError(f"{movies_dataset} is not a directory")
+    if ratings not in RATINGS_SOURCES:
+        raise IngestError(f"unknown ratings source {ratings!r}; choose one of {', '.join(RATINGS_SOURCES)}")
+    started = time.perf_counter()
+    movies_path = _required(movies_dataset, "movies_metadata.csv")
+    links_path = find_file(movies_dataset, "links.csv") or _required(movies_dataset, "links_small.csv")
+    with atomic_database(db_path) as temporary:
+        writer = BulkWriter(temporary)
+        try:
+            catalogue = _Catalogue(writer, show_progress)
+            reports = [catalogue.load_movies(movies_path)]
+            for name, load in (("credits.csv", catalogue.load_credits), ("keywords.csv", catalogue.load_keywords)):
+                path = find_file(movies_dataset, name)
+                if path is not None:
+                    reports.append(load(path))
+            links_report, movielens_to_movie = catalogue.load_links(links_path)
+            reports.append(links_report)
+            facts = _load_ratings(catalogue, ratings, movies_dataset, movielens, movielens_to_movie, reports)
+            catalogue.write_entities()
+            facts |= {
+                "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "movies_dataset": str(movies_dataset),
+                "ratings_source": ratings,
+                "files": json.dumps({r.name: {"read": r.read, "loaded": r.loaded, "rejected": dict(r.rejected)} for r in reports}),
+            }
+            writer.insert("ingestinfo", list(facts.items()))
+            writer.finish([MOVIE_FTS_DDL, MOVIE_FTS_FILL])
+        except BaseException:
+            writer.abort()
+            raise
+    return IngestResult(db_path, reports, catalogue.counts, time.perf_counter() - started, facts)
+
+
+def _load_ratings(
+    catalogue: _Catalogue,
+    source: RatingsSource,
+    movies_dataset: Path,
+    movielens: str | None,
+    movielens_to_movie: dict[int, int],
+    reports: list[FileReport],
+) -> dict[str, str]:
+    """Loads the chosen ratings source; returns facts worth recording (e.g. the link rate)."""
+    if source == "ratings-small":
+        path = _required(movies_dataset, "ratings_small.csv")
+        report = FileReport(path.name)
+        reports.append(catalogue.load_ratings(md.read_ratings(path, report), report, movielens_to_movie))
+        return {}
+    return movielens_sources.load(catalogue, source, movielens, reports)

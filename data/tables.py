@@ -1,0 +1,182 @@
+"""SQLModel tables of the catalogue; ids are the source's own (TMDB ids for movies and people).
+
+Many-to-many relations have a link table each. Text a person types is matched through a `*_key`
+column (casefolded, accents stripped; see `data.text.fold`), so lookups stay index-backed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+
+class Collection(SQLModel, table=True):
+    """A franchise (TMDB `belongs_to_collection`)."""
+
+    id: int = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+    poster_path: str | None = None
+    backdrop_path: str | None = None
+
+
+class Movie(SQLModel, table=True):
+    """A TMDB movie; unknown budget/revenue (0 in the source) are stored as NULL."""
+
+    id: int = Field(primary_key=True)
+    imdb_id: str | None = Field(default=None, index=True)
+    title: str
+    title_key: str = Field(index=True)
+    original_title: str | None = None
+    original_language: str | None = Field(default=None, index=True)
+    overview: str | None = None
+    tagline: str | None = None
+    release_date: dt.date | None = Field(default=None, index=True)
+    year: int | None = Field(default=None, index=True)
+    runtime: float | None = None
+    budget: int | None = Field(default=None, index=True)
+    revenue: int | None = Field(default=None, index=True)
+    popularity: float | None = Field(default=None, index=True)
+    vote_average: float | None = Field(default=None, index=True)
+    vote_count: int | None = Field(default=None, index=True)
+    status: str | None = None
+    adult: bool = False
+    video: bool = False
+    homepage: str | None = None
+    poster_path: str | None = None
+    collection_id: int | None = Field(default=None, foreign_key="collection.id", index=True)
+
+
+class Genre(SQLModel, table=True):
+    id: int = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+
+
+class Company(SQLModel, table=True):
+    """A production company."""
+
+    id: int = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+
+
+class Country(SQLModel, table=True):
+    """A production country by ISO 3166-1 alpha-2 code."""
+
+    iso_3166_1: str = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+
+
+class Language(SQLModel, table=True):
+    """A spoken language by ISO 639-1 code; `name` is English, `native_name` as TMDB gives it."""
+
+    iso_639_1: str = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+    native_name: str | None = None
+
+
+class Keyword(SQLModel, table=True):
+    id: int = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+
+
+class Person(SQLModel, table=True):
+    """Anyone credited in cast or crew (TMDB person id)."""
+
+    id: int = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+    gender: int | None = None
+    profile_path: str | None = None
+
+
+class MovieGenre(SQLModel, table=True):
+    movie_id: int = Field(foreign_key="movie.id", primary_key=True)
+    genre_id: int = Field(foreign_key="genre.id", primary_key=True, index=True)
+
+
+class MovieCompany(SQLModel, table=True):
+    movie_id: int = Field(foreign_key="movie.id", primary_key=True)
+    company_id: int = Field(foreign_key="company.id", primary_key=True, index=True)
+
+
+class MovieCountry(SQLModel, table=True):
+    movie_id: int = Field(foreign_key="movie.id", primary_key=True)
+    country_id: str = Field(foreign_key="country.iso_3166_1", primary_key=True, index=True)
+
+
+class MovieLanguage(SQLModel, table=True):
+    movie_id: int = Field(foreign_key="movie.id", primary_key=True)
+    language_id: str = Field(foreign_key="language.iso_639_1", primary_key=True, index=True)
+
+
+class MovieKeyword(SQLModel, table=True):
+    movie_id: int = Field(foreign_key="movie.id", primary_key=True)
+    keyword_id: int = Field(foreign_key="keyword.id", primary_key=True, index=True)
+
+
+class Cast(SQLModel, table=True):
+    """One cast credit; `order` is the billing position (0 = top-billed)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    movie_id: int = Field(foreign_key="movie.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    character: str | None = None
+    order: int
+
+
+class Crew(SQLModel, table=True):
+    """One crew credit (a person can hold several jobs on one movie)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    movie_id: int = Field(foreign_key="movie.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    job: str = Field(index=True)
+    department: str | None = None
+
+
+class MovielensLink(SQLModel, table=True):
+    """A MovieLens movieId (links.csv numbering) and the catalogue movie it denotes."""
+
+    movielens_id: int = Field(primary_key=True)
+    movie_id: int = Field(foreign_key="movie.id", index=True)
+
+
+class User(SQLModel, table=True):
+    """A rating user of the ratings source; demographics only where the source has them (ml-100k)."""
+
+    id: int = Field(primary_key=True)
+    age: int | None = None
+    gender: str | None = None
+    occupation: str | None = None
+    zip_code: str | None = None
+
+
+class Rating(SQLModel, table=True):
+    """A user's 0.5-5 star rating of a catalogue movie."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    movie_id: int = Field(foreign_key="movie.id", primary_key=True, index=True)
+    rating: float
+    timestamp: int
+
+
+class IngestInfo(SQLModel, table=True):
+    """Key/value facts about how the database was built (sources, counts, time)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+# FTS5 over titles; unicode61 casefolds and `remove_diacritics 2` makes "cuaron" match "Cuarón".
+MOVIE_FTS_DDL = (
+    "CREATE VIRTUAL TABLE movie_fts USING fts5("
+    "title, original_title, content='movie', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')"
+)
+MOVIE_FTS_FILL = "INSERT INTO movie_fts(movie_fts) VALUES ('rebuild')"
