@@ -1,0 +1,29 @@
+"""Fixtures shared by the whole suite: the real data folder and a catalogue built from the sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data.ingest import ingest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (real rows of the public datasets); tests needing it skip when it is absent."""
+    if not (SHARED_DATA / "movies-dataset" / "movies_metadata.csv").is_file():
+        pytest.skip("../shared/data is not here")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalogue ingested from the shipped sample (data/sample), built once per test run."""
+    path = tmp_path_factory.mktemp("sample") / "catalogue.sqlite3"
+    ingest(movies_dataset=SAMPLE, db_path=path, show_progress=False)
+    return path
