@@ -47,6 +47,22 @@ class BulkWriter:
         marks = ", ".join("?" for _ in names)
         self.conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
 
+    @contextlib.contextmanager
+    def attached(self, path: Path, alias: str) -> Iterator[sqlite3.Connection]:
+        """The connection with another database file attached as `alias` (outside a transaction, as SQLite requires)."""
+        self.conn.execute("COMMIT")
+        self.conn.execute("ATTACH DATABASE ? AS " + alias, (str(path),))
+        self.conn.execute("BEGIN")
+        yield self.conn
+        self.conn.execute("COMMIT")
+        self.conn.execute("DETACH DATABASE " + alias)
+        self.conn.execute("BEGIN")
+
+    def close(self) -> None:
+        """Commits and closes without indexes: for a shard that another writer copies from."""
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
     def finish(self, fts_ddl: Sequence[str]) -> None:
         """Creates indexes and full-text tables, gathers planner statistics and syncs to disk."""
         for table in SQLModel.metadata.sorted_tables:
@@ -73,20 +89,21 @@ def atomic_database(target: Path) -> Iterator[Path]:
     """Yields a temporary path beside `target`; renames it over `target` only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.building")
-    _remove(temporary)
+    remove_database_files(temporary)
     try:
         yield temporary
     except BaseException:
-        _remove(temporary)
+        remove_database_files(temporary)
         raise
     # Stale WAL files of the old database must not be replayed into the new one.
     for suffix in ("-wal", "-shm"):
-        _remove(target.with_name(target.name + suffix))
+        remove_database_files(target.with_name(target.name + suffix))
     os.replace(temporary, target)
     _fsync_directory(target.parent)
 
 
-def _remove(path: Path) -> None:
+def remove_database_files(path: Path) -> None:
+    """Removes a database file and its journal/WAL companions, if present."""
     for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path.with_name(path.name + "-journal")):
         with contextlib.suppress(FileNotFoundError):
             candidate.unlink()

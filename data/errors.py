@@ -14,6 +14,14 @@ from __future__ import annotations
 class MoviegraphError(Exception):
     """Base of every expected error; the message says what to do."""
 
+    # The GraphQL `extensions.code` a client sees (None: not the client's doing, masked).
+    code: str | None = None
+
+    @property
+    def extensions(self) -> dict[str, object] | None:
+        # graphql-core copies `extensions` of a resolver's exception into the error it reports.
+        return {"code": self.code} if self.code else None
+
 
 class IngestError(MoviegraphError):
     pass
@@ -31,11 +39,17 @@ class ArtifactError(MoviegraphError):
 
 
 class NotFound(MoviegraphError):
+    code = "NOT_FOUND"
+
     def __init__(self, kind: str, ids: list[str]) -> None:
         super().__init__(f"unknown {kind} id{'s' if len(ids) > 1 else ''}: {', '.join(ids)}")
         self.kind = kind
         self.ids = ids
 
+    @property
+    def extensions(self) -> dict[str, object] | None:
+        return {"code": self.code, "kind": self.kind, "ids": self.ids}
+
 
 class BadInput(MoviegraphError):
-    pass
+    code = "BAD_USER_INPUT"

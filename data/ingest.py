@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,8 @@ import pycountry
 from tqdm import tqdm
 
 from data import movielens_sources
-from data.database import BulkWriter, atomic_database, columns
+from data.credits_shard import build_credits_shard, copy_credits_shard
+from data.database import BulkWriter, atomic_database, columns, remove_database_files
 from data.errors import IngestError
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
@@ -70,7 +73,6 @@ class _Catalogue:
         self.companies: dict[int, str] = {}
         self.countries: dict[str, str] = {}
         self.languages: dict[str, str] = {}
-        self.people: dict[int, tuple[str, int | None, str | None]] = {}
         self.keywords: dict[int, str] = {}
         self.counts: dict[str, int] = {}
 
@@ -119,34 +121,6 @@ class _Catalogue:
         self.add("movie", movies)
         for table, rows in links.items():
             self.add(table, rows)
-        return report
-
-    def load_credits(self, path: Path) -> FileReport:
-        report = FileReport(path.name)
-        seen: set[int] = set()
-        cast: list[tuple[object, ...]] = []
-        crew: list[tuple[object, ...]] = []
-        people = self.people
-        for row in _progress(md.read_credits(path, report), path.name, self.show):
-            if row.movie_id not in self.movie_ids:
-                report.reject("unknown movie")
-                continue
-            if row.movie_id in seen:
-                report.reject("duplicate id")
-                continue
-            seen.add(row.movie_id)
-            for character, gender, person, name, order, profile in row.cast:
-                people.setdefault(person, (name, gender, profile))
-                cast.append((row.movie_id, person, character, order))
-            for department, gender, person, job, name, profile in row.crew:
-                people.setdefault(person, (name, gender, profile))
-                crew.append((row.movie_id, person, job, department))
-            report.loaded += 1
-            if len(cast) + len(crew) >= _BATCH:
-                self.add("cast", cast, ["movie_id", "person_id", "character", "order"])
-                self.add("crew", crew, ["movie_id", "person_id", "job", "department"])
-        self.add("cast", cast, ["movie_id", "person_id", "character", "order"])
-        self.add("crew", crew, ["movie_id", "person_id", "job", "department"])
         return report
 
     def load_keywords(self, path: Path) -> FileReport:
@@ -217,7 +191,6 @@ class _Catalogue:
             languages.append((code, name, fold(name), native or None))
         self.add("language", languages)
         self.add("keyword", [(i, n, fold(n)) for i, n in self.keywords.items()])
-        self.add("person", [(i, n, fold(n), g, p) for i, (n, g, p) in self.people.items()])
 
 
 def _required(directory: Path, name: str) -> Path:
@@ -243,19 +216,27 @@ def ingest(
     started = time.perf_counter()
     movies_path = _required(movies_dataset, "movies_metadata.csv")
     links_path = find_file(movies_dataset, "links.csv") or _required(movies_dataset, "links_small.csv")
-    with atomic_database(db_path) as temporary:
+    credits_path = find_file(movies_dataset, "credits.csv")
+    keywords_path = find_file(movies_dataset, "keywords.csv")
+    spawn = multiprocessing.get_context("spawn")
+    with atomic_database(db_path) as temporary, ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        shard = temporary.with_name(temporary.name + ".credits")
         writer = BulkWriter(temporary)
         try:
+            # credits.csv is parsed by a worker process while this one reads the other files.
+            credits = pool.submit(build_credits_shard, credits_path, shard, show_progress) if credits_path else None
             catalogue = _Catalogue(writer, show_progress)
             reports = [catalogue.load_movies(movies_path)]
-            for name, load in (("credits.csv", catalogue.load_credits), ("keywords.csv", catalogue.load_keywords)):
-                path = find_file(movies_dataset, name)
-                if path is not None:
-                    reports.append(load(path))
+            if keywords_path is not None:
+                reports.append(catalogue.load_keywords(keywords_path))
             links_report, movielens_to_movie = catalogue.load_links(links_path)
             reports.append(links_report)
             facts = _load_ratings(catalogue, ratings, movies_dataset, movielens, movielens_to_movie, reports)
             catalogue.write_entities()
+            if credits is not None:
+                shard_result = credits.result()
+                catalogue.counts |= copy_credits_shard(writer, shard, shard_result, catalogue.movie_ids)
+                reports.insert(1, shard_result.report)
             facts |= {
                 "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "movies_dataset": str(movies_dataset),
@@ -266,7 +247,10 @@ def ingest(
             writer.finish([MOVIE_FTS_DDL, MOVIE_FTS_FILL])
         except BaseException:
             writer.abort()
+            pool.shutdown(cancel_futures=True)
             raise
+        finally:
+            remove_database_files(shard)
     return IngestResult(db_path, reports, catalogue.counts, time.perf_counter() - started, facts)
 
 
@@ -284,4 +268,4 @@ def _load_ratings(
         report = FileReport(path.name)
         reports.append(catalogue.load_ratings(md.read_ratings(path, report), report, movielens_to_movie))
         return {}
-    return movielens_sources.load(catalogue, source, movielens, reports)
+    return movielens_sources.load(catalogue, source, movielens, reports, movies_dataset=movies_dataset)

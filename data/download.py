@@ -1,0 +1,102 @@
+"""Fetching a published dataset file into a local cache, sha256-verified, written atomically.
+
+The bytes go to a temporary file beside the target and are renamed over it only once the length
+and checksum are right, so an interrupted or corrupt download never sits at the cached path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from tqdm import tqdm
+
+from data.errors import ChecksumError, IngestError
+
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Published:
+    """A file as its publisher releases it: where to get it and its sha256."""
+
+    url: str
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+ML_100K = Published(
+    url="https://files.grouplens.org/datasets/movielens/ml-100k.zip",
+    sha256="50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229",
+)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(url: str, target: Path, sha256: str, *, show_progress: bool = True, timeout: float = 60) -> Path:
+    """Downloads `url` to `target` unless a file with the expected sha256 is already there.
+
+    Raises ChecksumError when the bytes differ from `sha256`, IngestError when the download fails.
+    """
+    if target.is_file() and sha256_of(target) == sha256:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            actual = _download(url, handle, show_progress, timeout, target.name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if actual != sha256:
+            raise ChecksumError(url, sha256, actual)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+    return target
+
+
+def _download(url: str, sink: IO[bytes], show_progress: bool, timeout: float, label: str) -> str:
+    """Streams the body into `sink` and returns its sha256."""
+    digest = hashlib.sha256()
+    received = 0
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            expected = int(length) if length and length.isdigit() else None
+            with tqdm(total=expected, desc=label, unit="B", unit_scale=True, unit_divisor=1024, disable=not show_progress, leave=False) as bar:
+                while chunk := response.read(_CHUNK):
+                    digest.update(chunk)
+                    sink.write(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+    except urllib.error.HTTPError as exc:
+        raise IngestError(f"downloading {url} failed: HTTP {exc.code} {exc.reason}; check the URL") from exc
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise IngestError(
+            f"downloading {url} failed: {reason}; check the network, or download it yourself and pass its path"
+        ) from exc
+    # http.client ends a body cut short by a dropped connection quietly, as if it were complete.
+    if expected is not None and received != expected:
+        raise IngestError(f"downloading {url} failed: got {received:,} of {expected:,} bytes; try again")
+    return digest.hexdigest()
