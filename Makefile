@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-slow bench sample clean
+.PHONY: serve test test-slow bench sample clean assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-serve: $(STAMP)
+# GraphiQL's scripts and styles, from pinned npm tarballs (integrity-checked; a no-op once present).
+assets: $(STAMP)
+	$(BIN)/python -m api.graphiql fetch
+
+serve: assets
 	$(BIN)/moviegraph serve
 
-test: $(STAMP)
+test: assets
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP)
@@ -28,4 +32,4 @@ sample: $(STAMP)
 	$(BIN)/python -m data.build_sample ../shared/data/movies-dataset
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info api/static/graphiql

@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.database import open_engine, session_factory
+from api import graphiql
+from api.database import open_engine
+from api.graphql_app import MoviegraphGraphQL
 from api.settings import Settings
 from loaders.stats import table_counts
+from schema import schema
+
+logger = logging.getLogger(__name__)
 
 
 async def health(request: Request) -> JSONResponse:
-    async with request.app.state.sessions() as session:
-        counts = await table_counts(session)
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> JSONResponse:
+    """Readiness: the catalogue database answers; with its table counts."""
+    try:
+        counts = await table_counts(request.app.state.engine)
+    except SQLAlchemyError:
+        logger.exception("database check failed")
+        return JSONResponse({"status": "unavailable", "reason": "the catalogue database does not answer"}, status_code=503)
     return JSONResponse({"status": "ok", "counts": counts})
 
 
@@ -26,13 +42,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = open_engine(settings.db_path)
-        app.state.sessions = session_factory(engine)
+        app.state.engine = open_engine(settings.db_path)
         try:
             yield
         finally:
-            await engine.dispose()
+            await app.state.engine.dispose()
 
-    app = Starlette(routes=[Route("/health", health)], lifespan=lifespan)
+    graphql = MoviegraphGraphQL(schema)
+    routes = [
+        Route("/health", health),
+        Route("/ready", ready),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        *graphiql.routes(),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     return app

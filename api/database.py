@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from data.errors import MoviegraphError
 
@@ -25,7 +24,3 @@ def open_engine(db_path: Path) -> AsyncEngine:
         cursor.close()
 
     return engine
-
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)

@@ -46,9 +46,12 @@ def build_credits_shard(credits: Path, shard: Path, show_progress: bool) -> Shar
         for character, gender, person, name, order, profile in row.cast:
             people.setdefault(person, (name, gender, profile))
             cast.append((row.movie_id, person, character, order))
+        jobs: set[tuple[int, str]] = set()
         for department, gender, person, job, name, profile in row.crew:
             people.setdefault(person, (name, gender, profile))
-            crew.append((row.movie_id, person, job, department))
+            if (person, job) not in jobs:  # the same job twice is a repeat, not a second credit
+                jobs.add((person, job))
+                crew.append((row.movie_id, person, job, department))
         if len(cast) + len(crew) >= _BATCH:
             _flush(writer, cast, crew)
     _flush(writer, cast, crew)

@@ -42,7 +42,8 @@ class NotFound(MoviegraphError):
     code = "NOT_FOUND"
 
     def __init__(self, kind: str, ids: list[str]) -> None:
-        super().__init__(f"unknown {kind} id{'s' if len(ids) > 1 else ''}: {', '.join(ids)}")
+        """`kind` names what the ids are, e.g. "movie ids" or "company names"."""
+        super().__init__(f"unknown {kind}: {', '.join(ids)}")
         self.kind = kind
         self.ids = ids
 

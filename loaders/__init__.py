@@ -1,0 +1,80 @@
+"""Per-request DataLoaders over the catalogue; build a fresh `Loaders` for every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.dataloader import DataLoader
+
+from loaders import entities, people
+from loaders.entities import Entity, MovieKey, Stats
+from loaders.movies import select_movielens_ids, select_movies_by_ids
+from loaders.people import CastKey, CrewKey
+
+
+@dataclass(frozen=True)
+class EntityLoaders:
+    """Batched access to one kind of entity: by id, per movie, success figures, its movies."""
+
+    entity: Entity
+    by_id: DataLoader[Any, Any]
+    by_movie: DataLoader[int, list[Any]]
+    stats: DataLoader[Any, Stats]
+    movies: DataLoader[MovieKey, list[Any]]
+
+    @classmethod
+    def create(cls, engine: AsyncEngine, entity: Entity) -> EntityLoaders:
+        return cls(
+            entity=entity,
+            by_id=DataLoader(partial(entities.select_by_ids, engine, entity)),
+            by_movie=DataLoader(partial(entities.select_by_movies, engine, entity)),
+            stats=DataLoader(partial(entities.select_stats, engine, entity)),
+            movies=DataLoader(partial(entities.select_movies, engine, entity)),
+        )
+
+
+@dataclass(frozen=True)
+class Loaders:
+    engine: AsyncEngine
+    movie: DataLoader[int, Any]
+    movielens_id: DataLoader[int, int | None]
+    person: DataLoader[int, Any]
+    cast: DataLoader[CastKey, list[Any]]
+    crew: DataLoader[CrewKey, list[Any]]
+    cast_credits: DataLoader[int, list[Any]]
+    crew_credits: DataLoader[int, list[Any]]
+    company: EntityLoaders
+    collection: EntityLoaders
+    director: EntityLoaders
+    genre: EntityLoaders
+    country: EntityLoaders
+    language: EntityLoaders
+    spoken_language: EntityLoaders
+    keyword: EntityLoaders
+
+    @classmethod
+    def create(cls, engine: AsyncEngine) -> Loaders:
+        def group(entity: Entity) -> EntityLoaders:
+            return EntityLoaders.create(engine, entity)
+
+        return cls(
+            engine=engine,
+            movie=DataLoader(partial(select_movies_by_ids, engine)),
+            movielens_id=DataLoader(partial(select_movielens_ids, engine)),
+            person=DataLoader(partial(people.select_people_by_ids, engine)),
+            cast=DataLoader(partial(people.select_cast, engine)),
+            crew=DataLoader(partial(people.select_crew, engine)),
+            cast_credits=DataLoader(partial(people.select_cast_credits, engine)),
+            crew_credits=DataLoader(partial(people.select_crew_credits, engine)),
+            company=group(entities.COMPANY),
+            collection=group(entities.COLLECTION),
+            director=group(entities.DIRECTOR),
+            genre=group(entities.GENRE),
+            country=group(entities.COUNTRY),
+            language=group(entities.LANGUAGE),
+            spoken_language=group(entities.SPOKEN_LANGUAGE),
+            keyword=group(entities.KEYWORD),
+        )

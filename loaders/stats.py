@@ -1,11 +1,12 @@
-"""Row counts of the catalogue tables, for /health."""
+"""Row counts of the catalogue tables, for /ready."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from data.tables import Cast, Collection, Company, Crew, Genre, Keyword, Movie, Person, Rating, User
+from loaders._common import fetch
 
 COUNTED = {
     "movies": Movie,
@@ -21,8 +22,6 @@ COUNTED = {
 }
 
 
-async def table_counts(session: AsyncSession) -> dict[str, int]:
-    counts = {}
-    for name, table in COUNTED.items():
-        counts[name] = (await session.execute(select(func.count()).select_from(table))).scalar_one()
-    return counts
+async def table_counts(engine: AsyncEngine) -> dict[str, int]:
+    statement = select(*(select(func.count()).select_from(table).scalar_subquery().label(name) for name, table in COUNTED.items()))
+    return dict((await fetch(engine, statement))[0]._mapping)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from data.ingest import ingest
+from data.ingest import IngestResult, ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -27,3 +27,10 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sample") / "catalogue.sqlite3"
     ingest(movies_dataset=SAMPLE, db_path=path, show_progress=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def real_catalogue(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[IngestResult, Path]:
+    """The catalogue ingested from ../shared/data's real rows (7,020 movies), built once per run."""
+    path = tmp_path_factory.mktemp("real") / "catalogue.sqlite3"
+    return ingest(movies_dataset=shared_data / "movies-dataset", db_path=path, show_progress=False), path

@@ -7,9 +7,10 @@ from api.app import create_app
 from api.settings import Settings
 
 
-def test_health_reports_the_table_counts(sample_db: Path) -> None:
+def test_ready_reports_the_table_counts(sample_db: Path) -> None:
     with TestClient(create_app(Settings(db_path=sample_db))) as client:
-        response = client.get("/health")
+        assert client.get("/health").json() == {"status": "ok"}
+        response = client.get("/ready")
     assert response.status_code == 200
     db = sqlite3.connect(sample_db)
     counts = response.json()["counts"]

@@ -1,4 +1,3 @@
-import ast
 import csv
 import hashlib
 import shutil
@@ -11,51 +10,40 @@ import pytest
 from data import ingest as ingest_module
 from data.errors import IngestError
 from data.ingest import IngestResult, ingest
+from tests import raw
 from tests.conftest import SAMPLE
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 class RawCounts:
     """What the ingest must load, computed from the raw files with csv + ast.literal_eval."""
 
     def __init__(self, folder: Path) -> None:
-        movies: dict[int, dict[str, str]] = {}
-        for row in _rows(folder / "movies_metadata.csv"):
-            if row["id"].isdigit() and row["title"] and int(row["id"]) not in movies:
-                movies[int(row["id"])] = row
-        self.movies = movies
-        self.genre_links = sum(len({g["id"] for g in ast.literal_eval(m["genres"])}) for m in movies.values())
-        self.companies = len({c["id"] for m in movies.values() for c in ast.literal_eval(m["production_companies"])})
-        self.collections = len({ast.literal_eval(m["belongs_to_collection"])["id"] for m in movies.values() if m["belongs_to_collection"]})
-        credits: dict[int, tuple[list[dict], list[dict]]] = {}
-        for row in _rows(folder / "credits.csv"):
-            if int(row["id"]) in movies and int(row["id"]) not in credits:
-                credits[int(row["id"])] = (ast.literal_eval(row["cast"]), ast.literal_eval(row["crew"]))
-        self.cast = sum(len(cast) for cast, _ in credits.values())
-        self.crew = sum(len(crew) for _, crew in credits.values())
-        self.people = len({p["id"] for cast, crew in credits.values() for p in cast + crew})
+        self.movies = raw.movies(folder)
+        movies = self.movies.values()
+        self.genre_links = sum(len({g["id"] for g in m["genres"]}) for m in movies)
+        self.companies = len({c["id"] for m in movies for c in m["production_companies"]})
+        self.collections = len({m["belongs_to_collection"]["id"] for m in movies if m["belongs_to_collection"]})
+        credits = raw.credits(folder).values()
+        self.cast = sum(len(cast) for cast, _ in credits)
+        self.crew = sum(len(crew) for _, crew in credits)
+        self.people = len({p["id"] for cast, crew in credits for p in cast + crew})
         links: dict[int, int] = {}
-        for row in _rows(folder / "links.csv"):
-            if row["tmdbId"] and int(row["tmdbId"]) in movies:
+        for row in raw.rows(folder / "links.csv"):
+            if row["tmdbId"] and int(row["tmdbId"]) in self.movies:
                 links[int(row["movieId"])] = int(row["tmdbId"])
-        rated = Counter((r["userId"], links[int(r["movieId"])]) for r in _rows(folder / "ratings_small.csv") if int(r["movieId"]) in links)
+        rated = Counter((r["userId"], links[int(r["movieId"])]) for r in raw.rows(folder / "ratings_small.csv") if int(r["movieId"]) in links)
         self.ratings = len(rated)
         self.users = len({user for user, _ in rated})
 
 
 @pytest.fixture(scope="module")
-def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[IngestResult, sqlite3.Connection]:
-    path = tmp_path_factory.mktemp("real") / "catalogue.sqlite3"
-    result = ingest(movies_dataset=shared_data / "movies-dataset", db_path=path, show_progress=False)
+def real(real_catalogue: tuple[IngestResult, Path]) -> tuple[IngestResult, sqlite3.Connection]:
+    result, path = real_catalogue
     return result, sqlite3.connect(path)
 
 
 @pytest.fixture(scope="module")
-def raw(shared_data: Path) -> RawCounts:
+def counts(shared_data: Path) -> RawCounts:
     return RawCounts(shared_data / "movies-dataset")
 
 
@@ -63,17 +51,17 @@ def _count(db: sqlite3.Connection, sql: str) -> int:
     return db.execute(sql).fetchone()[0]
 
 
-def test_counts_equal_counts_from_the_raw_files(real: tuple[IngestResult, sqlite3.Connection], raw: RawCounts) -> None:
+def test_counts_equal_counts_from_the_raw_files(real: tuple[IngestResult, sqlite3.Connection], counts: RawCounts) -> None:
     _, db = real
-    assert _count(db, "SELECT count(*) FROM movie") == len(raw.movies) == 7020
-    assert _count(db, "SELECT count(*) FROM moviegenre") == raw.genre_links
-    assert _count(db, "SELECT count(*) FROM company") == raw.companies
-    assert _count(db, "SELECT count(*) FROM collection") == raw.collections
-    assert _count(db, 'SELECT count(*) FROM "cast"') == raw.cast
-    assert _count(db, "SELECT count(*) FROM crew") == raw.crew
-    assert _count(db, "SELECT count(*) FROM person") == raw.people
-    assert _count(db, "SELECT count(*) FROM rating") == raw.ratings
-    assert _count(db, 'SELECT count(*) FROM "user"') == raw.users
+    assert _count(db, "SELECT count(*) FROM movie") == len(counts.movies) == 7020
+    assert _count(db, "SELECT count(*) FROM moviegenre") == counts.genre_links
+    assert _count(db, "SELECT count(*) FROM company") == counts.companies
+    assert _count(db, "SELECT count(*) FROM collection") == counts.collections
+    assert _count(db, 'SELECT count(*) FROM "cast"') == counts.cast
+    assert _count(db, "SELECT count(*) FROM crew") == counts.crew
+    assert _count(db, "SELECT count(*) FROM person") == counts.people
+    assert _count(db, "SELECT count(*) FROM rating") == counts.ratings
+    assert _count(db, 'SELECT count(*) FROM "user"') == counts.users
 
 
 def test_every_row_is_accounted_for(real: tuple[IngestResult, sqlite3.Connection]) -> None:
@@ -101,9 +89,9 @@ def test_toy_story_comes_out_right(real: tuple[IngestResult, sqlite3.Connection]
     assert db.execute("SELECT movielens_id FROM movielenslink WHERE movie_id = 862").fetchall() == [(1,)]
 
 
-def test_unknown_budget_is_null_not_zero(real: tuple[IngestResult, sqlite3.Connection], raw: RawCounts) -> None:
+def test_unknown_budget_is_null_not_zero(real: tuple[IngestResult, sqlite3.Connection], counts: RawCounts) -> None:
     _, db = real
-    zero_budget = sum(1 for m in raw.movies.values() if float(m["budget"]) == 0)
+    zero_budget = sum(1 for m in counts.movies.values() if float(m["budget"]) == 0)
     assert _count(db, "SELECT count(*) FROM movie WHERE budget IS NULL") == zero_budget
     assert _count(db, "SELECT count(*) FROM movie WHERE budget = 0") == 0
 

@@ -1,0 +1,166 @@
+"""Movies: by id, filtered and ordered pages, full-text search, and the movies of a parent entity."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from data.tables import (
+    Collection,
+    Company,
+    Country,
+    Crew,
+    Genre,
+    Language,
+    Movie,
+    MovieCompany,
+    MovieCountry,
+    MovieGenre,
+    MovielensLink,
+    Person,
+)
+from loaders._common import Rows, fetch, one_per_key
+
+# (ISO code or None, folded English name) of a language or country a person typed.
+PlaceName = tuple[str | None, str]
+OrderField = Literal["popularity", "revenue", "release_date", "vote_average", "title"]
+DIRECTOR_JOB = "Director"
+
+
+@dataclass(frozen=True)
+class MovieQuery:
+    """A movie filter with every name already folded (data.text.fold) and codes resolved."""
+
+    title_key: str | None = None
+    genre_keys: Sequence[str] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    language: PlaceName | None = None
+    country: PlaceName | None = None
+    company_key: str | None = None
+    director_key: str | None = None
+    collection_key: str | None = None
+    min_vote_count: int | None = None
+    min_vote_average: float | None = None
+    order: OrderField = "popularity"
+    descending: bool = True
+
+
+def _conditions(q: MovieQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if q.title_key is not None:
+        where.append(col(Movie.title_key) == q.title_key)
+    for key in q.genre_keys:  # every listed genre
+        where.append(col(Movie.id).in_(select(MovieGenre.movie_id).join(Genre).where(col(Genre.name_key) == key)))
+    if q.year_from is not None:
+        where.append(col(Movie.year) >= q.year_from)
+    if q.year_to is not None:
+        where.append(col(Movie.year) <= q.year_to)
+    if q.language is not None:
+        where.append(col(Movie.original_language).in_(place_codes(Language, q.language)))
+    if q.country is not None:
+        countries = place_codes(Country, q.country)
+        where.append(col(Movie.id).in_(select(MovieCountry.movie_id).where(col(MovieCountry.country_id).in_(countries))))
+    if q.company_key is not None:
+        where.append(col(Movie.id).in_(select(MovieCompany.movie_id).join(Company).where(col(Company.name_key) == q.company_key)))
+    if q.director_key is not None:
+        directed = select(Crew.movie_id).join(Person).where(col(Crew.job) == DIRECTOR_JOB, col(Person.name_key) == q.director_key)
+        where.append(col(Movie.id).in_(directed))
+    if q.collection_key is not None:
+        where.append(col(Movie.collection_id).in_(select(Collection.id).where(col(Collection.name_key) == q.collection_key)))
+    if q.min_vote_count is not None:
+        where.append(col(Movie.vote_count) >= q.min_vote_count)
+    if q.min_vote_average is not None:
+        where.append(col(Movie.vote_average) >= q.min_vote_average)
+    return where
+
+
+def movie_order(order: OrderField, descending: bool) -> tuple[ColumnElement[Any], ...]:
+    """Unknown values (NULL) last in either direction; the id breaks ties, so pages are stable.
+
+    Descending needs no NULL handling (NULL sorts lowest), so its (column, id) order walks the
+    column's index backwards instead of sorting the whole table.
+    """
+    column = col(getattr(Movie, "title_key" if order == "title" else order))
+    if descending:
+        return (column.desc(), col(Movie.id).desc())
+    return (column.asc().nulls_last(), col(Movie.id))
+
+
+def _ordered(statement: Select[Any], q: MovieQuery) -> Select[Any]:
+    return statement.order_by(*movie_order(q.order, q.descending))
+
+
+async def select_movie_page(engine: AsyncEngine, q: MovieQuery, offset: int, limit: int) -> Rows:
+    statement = select(Movie).where(*_conditions(q)).offset(offset).limit(limit)
+    return await fetch(engine, _ordered(statement, q))
+
+
+async def count_movies(engine: AsyncEngine, q: MovieQuery) -> int:
+    rows = await fetch(engine, select(func.count()).select_from(Movie).where(*_conditions(q)))
+    return int(rows[0][0])
+
+
+_WORD = re.compile(r"\w+")
+
+
+def fts_query(text_: str) -> str | None:
+    """FTS5 query for what a person typed: every word must match, the last one as a prefix.
+
+    Words are quoted, so FTS5 operators in the input ("NOT", "*", '"') are plain text.
+    """
+    words = _WORD.findall(text_)
+    if not words:
+        return None
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+async def search_movies(engine: AsyncEngine, query: str, offset: int, limit: int) -> tuple[Rows, int]:
+    """Movies matching `query` (see fts_query), best first: bm25 rank, then popularity."""
+    matches = (
+        select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
+        .select_from(text("movie_fts"))
+        .where(text("movie_fts MATCH :query"))
+        .subquery()
+    )
+    statement = (
+        select(Movie)
+        .join(matches, matches.c.id == Movie.id)
+        .order_by(matches.c.rank, col(Movie.popularity).desc(), col(Movie.id))
+        .offset(offset)
+        .limit(limit)
+        .params(query=query)
+    )
+    count = select(func.count()).select_from(matches).params(query=query)
+    return await fetch(engine, statement), int((await fetch(engine, count))[0][0])
+
+
+async def select_movies_by_ids(engine: AsyncEngine, ids: Sequence[int]) -> list[Any]:
+    rows = await fetch(engine, select(Movie).where(col(Movie.id).in_(ids)))
+    return one_per_key(rows, ids, lambda row: row.id)
+
+
+def place_codes(table: type[Language] | type[Country], name: PlaceName) -> Select[Any]:
+    """Codes of the languages/countries a person meant: by ISO code, or by English name."""
+    code, key = name
+    code_column = col(Language.iso_639_1) if table is Language else col(Country.iso_3166_1)
+    name_key = col(table.name_key)
+    return select(code_column).where(or_(code_column == code, name_key == key) if code else name_key == key)
+
+
+async def select_movielens_ids(engine: AsyncEngine, movie_ids: Sequence[int]) -> list[int | None]:
+    """The MovieLens movieId of each movie (the lowest, where links.csv maps several to one)."""
+    statement = (
+        select(MovielensLink.movie_id, func.min(MovielensLink.movielens_id))
+        .where(col(MovielensLink.movie_id).in_(movie_ids))
+        .group_by(col(MovielensLink.movie_id))
+    )
+    return [row[1] if row else None for row in one_per_key(await fetch(engine, statement), movie_ids, lambda row: row[0])]

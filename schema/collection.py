@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from schema.movie_group import MovieGroup
+
+
+@strawberry.type(description="A collection (franchise), e.g. Toy Story Collection; movies in release order.")
+class Collection(MovieGroup):
+    id: strawberry.ID = strawberry.field(description="TMDB collection id.")
+    name: str = strawberry.field(description="Collection name.")
+    poster_path: str | None = strawberry.field(description="TMDB image path of the poster.")
+    backdrop_path: str | None = strawberry.field(description="TMDB image path of the backdrop.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Collection:
+        return cls(
+            _kind="collection",
+            _key=row.id,
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            poster_path=row.poster_path,
+            backdrop_path=row.backdrop_path,
+        )

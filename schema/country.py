@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from schema.movie_group import MovieGroup
+
+
+@strawberry.type(description="A production country; its movies are those produced there, most popular first.")
+class Country(MovieGroup):
+    code: str = strawberry.field(description="ISO 3166-1 alpha-2 code, e.g. MX.")
+    name: str = strawberry.field(description="English name as TMDB gives it.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Country:
+        return cls(_kind="country", _key=row.iso_3166_1, code=row.iso_3166_1, name=row.name)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from schema.movie_group import MovieGroup
+
+
+@strawberry.type(description="A person credited as Director on at least one movie; movies in release order.")
+class Director(MovieGroup):
+    id: strawberry.ID = strawberry.field(description="TMDB person id.")
+    name: str = strawberry.field(description="Name as credited.")
+    profile_path: str | None = strawberry.field(description="TMDB image path of the portrait.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Director:
+        return cls(_kind="director", _key=row.id, id=strawberry.ID(str(row.id)), name=row.name, profile_path=row.profile_path)

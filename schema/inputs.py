@@ -1,0 +1,77 @@
+"""Input types: the movie filter and orderings."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from data.errors import BadInput
+from data.text import fold
+from loaders.movies import MovieQuery, OrderField
+from schema import place_names
+
+
+@strawberry.enum(description="What to order movies by.")
+class MovieOrderField(Enum):
+    POPULARITY = "popularity"
+    REVENUE = "revenue"
+    RELEASE_DATE = "release_date"
+    VOTE_AVERAGE = "vote_average"
+    TITLE = "title"
+
+
+@strawberry.enum(description="Sort direction; unknown values always come last.")
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input(description="An ordering of movies; ties are broken by id, so pages are stable.")
+class MovieOrder:
+    field: MovieOrderField = strawberry.field(default=MovieOrderField.POPULARITY, description="The value to order by.")
+    direction: SortDirection = strawberry.field(default=SortDirection.DESC, description="Ascending or descending.")
+
+    def as_pair(self) -> tuple[OrderField, bool]:
+        return self.field.value, self.direction is SortDirection.DESC
+
+
+@strawberry.input(
+    description="Conditions a movie must meet (all of them). Names are matched case- and accent-insensitively."
+)
+class MovieFilter:
+    title: str | None = strawberry.field(default=None, description="Exact title, e.g. \"toy story\"; every movie of that title matches.")
+    genres: list[str] | None = strawberry.field(default=None, description="Genre names; a movie must have all of them.")
+    year_from: int | None = strawberry.field(default=None, description="Released in this year or later.")
+    year_to: int | None = strawberry.field(default=None, description="Released in this year or earlier.")
+    original_language: str | None = strawberry.field(default=None, description="ISO 639-1 code or English name: \"fr\" or \"French\".")
+    country: str | None = strawberry.field(default=None, description="Production country, ISO 3166-1 code or English name: \"MX\" or \"Mexico\".")
+    company: str | None = strawberry.field(default=None, description="Production company name.")
+    director: str | None = strawberry.field(default=None, description="Director name, e.g. \"alfonso cuaron\".")
+    collection: str | None = strawberry.field(default=None, description="Collection (franchise) name.")
+    min_vote_count: int | None = strawberry.field(default=None, description="At least this many TMDB votes.")
+    min_vote_average: float | None = strawberry.field(default=None, description="A TMDB vote average of at least this (0-10).")
+
+    def to_query(self, order: MovieOrder | None) -> MovieQuery:
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            raise BadInput(f"yearFrom {self.year_from} is after yearTo {self.year_to}")
+        field, descending = (order or MovieOrder()).as_pair()
+        return MovieQuery(
+            title_key=_folded(self.title),
+            genre_keys=[fold(genre) for genre in self.genres or ()],
+            year_from=self.year_from,
+            year_to=self.year_to,
+            language=place_names.language(self.original_language) if self.original_language else None,
+            country=place_names.country(self.country) if self.country else None,
+            company_key=_folded(self.company),
+            director_key=_folded(self.director),
+            collection_key=_folded(self.collection),
+            min_vote_count=self.min_vote_count,
+            min_vote_average=self.min_vote_average,
+            order=field,
+            descending=descending,
+        )
+
+
+def _folded(text: str | None) -> str | None:
+    return fold(text) if text is not None else None

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+
+@strawberry.type(description="A TMDB keyword tagging a movie's content, e.g. \"toy comes to life\".")
+class Keyword:
+    id: strawberry.ID = strawberry.field(description="TMDB keyword id.")
+    name: str = strawberry.field(description="The keyword.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Keyword:
+        return cls(id=strawberry.ID(str(row.id)), name=row.name)

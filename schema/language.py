@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from schema.movie_group import MovieGroup
+
+
+@strawberry.type(
+    description="A language; its movies (and movieCount) are those originally in it, most popular first."
+)
+class Language(MovieGroup):
+    code: str = strawberry.field(description="ISO 639-1 code, e.g. fr (TMDB also uses cn for Cantonese, xx for none).")
+    name: str = strawberry.field(description="English name, e.g. French.")
+    native_name: str | None = strawberry.field(description="Name in the language itself, as TMDB gives it.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Language:
+        return cls(_kind="language", _key=row.iso_639_1, code=row.iso_639_1, name=row.name, native_name=row.native_name)

@@ -1,0 +1,72 @@
+"""People and their credits: the cast and crew of a movie, the filmography of a person."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.movie import Movie
+
+LazyMovie = Annotated["Movie", strawberry.lazy("schema.movie")]
+
+
+@strawberry.enum(description="Gender as TMDB records it.")
+class Gender(Enum):
+    UNKNOWN = 0
+    FEMALE = 1
+    MALE = 2
+
+
+@strawberry.type(description="Anyone credited in the cast or crew of a movie.")
+class Person:
+    id: strawberry.ID = strawberry.field(description="TMDB person id.")
+    name: str = strawberry.field(description="Name as credited.")
+    gender: Gender = strawberry.field(description="Gender as TMDB records it.")
+    profile_path: str | None = strawberry.field(description="TMDB image path of the portrait.")
+    _id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Person:
+        """From a row with person_id, name, gender, profile_path (a credit row) or id, ... (a person row)."""
+        person_id = row.person_id if "person_id" in row._fields else row.id
+        gender = Gender(row.gender) if row.gender in (1, 2) else Gender.UNKNOWN
+        return cls(id=strawberry.ID(str(person_id)), name=row.name, gender=gender, profile_path=row.profile_path, _id=person_id)
+
+    @strawberry.field(description="Roles played, newest movie first.")
+    async def cast_credits(self, info: Info) -> list[CastCredit]:
+        rows = await info.context.loaders.cast_credits.load(self._id)
+        return [CastCredit(person=self, character=row.character, order=row.order, _movie_id=row.id) for row in rows]
+
+    @strawberry.field(description="Jobs held, newest movie first.")
+    async def crew_credits(self, info: Info) -> list[CrewCredit]:
+        rows = await info.context.loaders.crew_credits.load(self._id)
+        return [CrewCredit(person=self, job=row.job, department=row.department, _movie_id=row.id) for row in rows]
+
+
+@strawberry.interface(description="A person's credit on a movie.")
+class Credit:
+    person: Person = strawberry.field(description="Who is credited.")
+    _movie_id: strawberry.Private[int]
+
+    @strawberry.field(description="The movie.")
+    async def movie(self, info: Info) -> LazyMovie:
+        from schema.movie import Movie
+
+        return Movie.from_row(await info.context.loaders.movie.load(self._movie_id))
+
+
+@strawberry.type(description="A role in a movie's cast.")
+class CastCredit(Credit):
+    character: str | None = strawberry.field(description="The character, as credited.")
+    order: int = strawberry.field(description="Billing position; 0 is top-billed.")
+
+
+@strawberry.type(description="A job in a movie's crew.")
+class CrewCredit(Credit):
+    job: str = strawberry.field(description="The job, e.g. Director, Screenplay, Original Music Composer.")
+    department: str | None = strawberry.field(description="The department, e.g. Directing, Writing, Sound.")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import strawberry
+
+from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
+from schema import lookup, place_names
+from schema.collection import Collection
+from schema.company import Company
+from schema.context import Info
+from schema.country import Country
+from schema.director import Director
+from schema.genre import Genre
+from schema.inputs import MovieFilter, MovieOrder
+from schema.language import Language
+from schema.movie import Movie
+from schema.pagination import MAX_PAGE, Connection, connection, page_window
+from schema.person import Person
+
+PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
+NAME_HELP = "Look up by `id` or by `name` (case- and accent-insensitive); give exactly one."
+PREFIX_HELP = "Ordered by movie count; `name` keeps those whose name starts with it."
+
+
+@strawberry.type(description="The movie catalogue: movies, the people who made them, and what groups them.")
+class Query:
+    @strawberry.field(description="A movie by TMDB id; null when there is none.")
+    async def movie(self, info: Info, id: strawberry.ID) -> Movie | None:
+        row = await info.context.loaders.movie.load(lookup.parse_id(id, "movie"))
+        return Movie.from_row(row) if row else None
+
+    @strawberry.field(description=f"Movies meeting `filter`, in `orderBy` order (most popular first by default). {PAGE_HELP}")
+    async def movies(
+        self,
+        info: Info,
+        filter: MovieFilter | None = None,
+        order_by: MovieOrder | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Movie]:
+        offset, limit = page_window(first, after)
+        query = (filter or MovieFilter()).to_query(order_by)
+        engine = info.context.loaders.engine
+        rows = await select_movie_page(engine, query, offset, limit)
+        total = await count_movies(engine, query)
+        if total == 0 and filter is not None:
+            await lookup.require_filter_names(info, filter)
+        return connection(rows, Movie.from_row, offset, total)
+
+    @strawberry.field(
+        description="Full-text title search, best match first: case- and accent-insensitive, any word order, "
+        f"the last word may be a prefix (\"matri\" finds The Matrix). {PAGE_HELP}"
+    )
+    async def search(self, info: Info, text: str, first: int = 10, after: str | None = None) -> Connection[Movie]:
+        offset, limit = page_window(first, after)
+        query = fts_query(text)
+        if query is None:
+            return connection([], Movie.from_row, offset, 0)
+        rows, total = await search_movies(info.context.loaders.engine, query, offset, limit)
+        return connection(rows, Movie.from_row, offset, total)
+
+    @strawberry.field(description=f"A production company. {NAME_HELP}")
+    async def company(self, info: Info, id: strawberry.ID | None = None, name: str | None = None) -> Company | None:
+        return await lookup.find(info, "company", Company.from_row, id, name)
+
+    @strawberry.field(description=f"Production companies. {PREFIX_HELP} {PAGE_HELP}")
+    async def companies(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Company]:
+        return await lookup.page(info, "company", Company.from_row, name, first, after)
+
+    @strawberry.field(description=f"A director (a person credited as Director). {NAME_HELP}")
+    async def director(self, info: Info, id: strawberry.ID | None = None, name: str | None = None) -> Director | None:
+        return await lookup.find(info, "director", Director.from_row, id, name)
+
+    @strawberry.field(description=f"Directors. {PREFIX_HELP} {PAGE_HELP}")
+    async def directors(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Director]:
+        return await lookup.page(info, "director", Director.from_row, name, first, after)
+
+    @strawberry.field(description=f"A collection (franchise). {NAME_HELP}")
+    async def collection(self, info: Info, id: strawberry.ID | None = None, name: str | None = None) -> Collection | None:
+        return await lookup.find(info, "collection", Collection.from_row, id, name)
+
+    @strawberry.field(description=f"Collections. {PREFIX_HELP} {PAGE_HELP}")
+    async def collections(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Collection]:
+        return await lookup.page(info, "collection", Collection.from_row, name, first, after)
+
+    @strawberry.field(description=f"A genre. {NAME_HELP}")
+    async def genre(self, info: Info, id: strawberry.ID | None = None, name: str | None = None) -> Genre | None:
+        return await lookup.find(info, "genre", Genre.from_row, id, name)
+
+    @strawberry.field(description=f"Genres. {PREFIX_HELP} {PAGE_HELP}")
+    async def genres(self, info: Info, name: str | None = None, first: int = MAX_PAGE, after: str | None = None) -> Connection[Genre]:
+        return await lookup.page(info, "genre", Genre.from_row, name, first, after)
+
+    @strawberry.field(description="A production country by ISO 3166-1 code or English name: \"MX\" or \"Mexico\".")
+    async def country(self, info: Info, code: str) -> Country | None:
+        return await lookup.find_place(info, "country", Country.from_row, place_names.country(code))
+
+    @strawberry.field(description=f"Production countries. {PREFIX_HELP} {PAGE_HELP}")
+    async def countries(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Country]:
+        return await lookup.page(info, "country", Country.from_row, name, first, after)
+
+    @strawberry.field(description="A language by ISO 639-1 code or English name: \"fr\" or \"French\".")
+    async def language(self, info: Info, code: str) -> Language | None:
+        return await lookup.find_place(info, "language", Language.from_row, place_names.language(code))
+
+    @strawberry.field(description=f"Original languages of movies. {PREFIX_HELP} {PAGE_HELP}")
+    async def languages(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Language]:
+        return await lookup.page(info, "language", Language.from_row, name, first, after)
+
+    @strawberry.field(description="A person (cast or crew) by TMDB id; null when there is none.")
+    async def person(self, info: Info, id: strawberry.ID) -> Person | None:
+        row = await info.context.loaders.person.load(lookup.parse_id(id, "person"))
+        return Person.from_row(row) if row else None

@@ -1,0 +1,194 @@
+"""GraphiQL in a real headless Chromium against the real `moviegraph serve`, with no internet.
+
+Chromium is driven over the DevTools protocol (CDP) on a websocket, so the test needs no
+webdriver: `--remote-debugging-port=0` lets Chromium pick a free port and write it into
+DevToolsActivePort in its profile folder. Its resolver maps every host but 127.0.0.1 to
+NOTFOUND, so a CDN reference would break the page rather than quietly load from the internet,
+and every request the page makes is recorded and checked too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from api import graphiql
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium")
+QUERY = "{ movie(id: 862) { title releaseDate } }"
+T = TypeVar("T")
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no `chromium` on PATH (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(bool(graphiql.missing_files()), reason="GraphiQL assets not fetched (run `make assets`)"),
+]
+
+# urllib and websockets would honour an HTTP(S)_PROXY from the environment, even for 127.0.0.1.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_for(what: str, probe: Callable[[], T | None], timeout: float, diagnose: Callable[[], str]) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := probe()) is not None:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{diagnose()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def server(sample_db: Path, tmp_path: Path) -> Iterator[str]:
+    """`moviegraph serve` on a free port over the sample catalogue; yields its base URL."""
+    port = _free_port()
+    log_path = tmp_path / "server.log"
+    env = {**os.environ, "MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model")}
+    command = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--port", str(port), "--db", str(sample_db)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool | None:
+        if process.poll() is not None:
+            pytest.fail(f"moviegraph serve exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            with _direct.open(f"{base}/health", timeout=1) as response:
+                return True if response.status == 200 else None
+        except OSError:
+            return None
+
+    try:
+        _wait_for("/health", healthy, 60, log_path.read_text)
+        yield base
+    finally:
+        _stop(process)
+
+
+class DevTools:
+    """A minimal CDP client for one page: `send` returns the result; events are kept for inspection."""
+
+    def __init__(self, websocket: ClientConnection) -> None:
+        self.websocket = websocket
+        self.events: list[dict[str, Any]] = []
+        self._next_id = 0
+
+    def send(self, method: str, **params: Any) -> dict[str, Any]:
+        self._next_id += 1
+        self.websocket.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.websocket.recv(timeout=30))
+            if message.get("id") != self._next_id:
+                self.events.append(message)
+            elif "error" in message:
+                raise RuntimeError(f"{method}: {message['error']}")
+            else:
+                result: dict[str, Any] = message["result"]
+                return result
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result["result"].get("value")
+
+    def requested_urls(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
+
+    def diagnose(self) -> str:
+        errors = [e["params"] for e in self.events if e.get("method") in ("Runtime.exceptionThrown", "Log.entryAdded")]
+        text = self.evaluate("document.body ? document.body.innerText.slice(0, 2000) : ''")
+        return f"requests: {self.requested_urls()}\nconsole: {errors}\npage text: {text}"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[DevTools]:
+    profile = tmp_path / "chromium-profile"
+    command = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1280,900",
+        "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "about:blank",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def devtools_port() -> int | None:
+            if process.poll() is not None:
+                pytest.fail(f"chromium exited with {process.returncode}")
+            lines = (profile / "DevToolsActivePort").read_text().split() if (profile / "DevToolsActivePort").exists() else []
+            return int(lines[0]) if len(lines) == 2 else None
+
+        port = _wait_for("chromium's DevTools port", devtools_port, 30, lambda: "")
+        with _direct.open(f"http://127.0.0.1:{port}/json/list", timeout=5) as response:
+            page = next(target for target in json.load(response) if target["type"] == "page")
+        with connect(page["webSocketDebuggerUrl"], proxy=None, max_size=None, compression=None) as websocket:
+            devtools = DevTools(websocket)
+            for domain in ("Page", "Network", "Runtime", "Log"):
+                devtools.send(f"{domain}.enable")
+            yield devtools
+    finally:
+        _stop(process)
+
+
+def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browser: DevTools) -> None:
+    with _direct.open(urllib.request.Request(f"{server}/graphql", headers={"Accept": "text/html"})) as response:
+        html = response.read().decode()
+    foreign = {url for url in re.findall(r"https?://[^\s\"'<>)]+", html) if not url.startswith(server)}
+    assert not foreign, f"the page references other hosts: {foreign}"
+
+    browser.send("Page.navigate", url=f"{server}/graphql?" + urllib.parse.urlencode({"q": QUERY}))
+    button = _wait_for(
+        "GraphiQL's run button",
+        lambda: browser.evaluate(
+            "(() => { const b = document.querySelector('.graphiql-execute-button');"
+            " if (!b) return null; const r = b.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()"
+        ),
+        30,
+        browser.diagnose,
+    )
+    assert "movie(id: 862)" in browser.evaluate("document.querySelector('.graphiql-query-editor').innerText")
+
+    # A real click (mouse events at the button's centre), as a user would run the query.
+    for event in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=event, x=button["x"], y=button["y"], button="left", clickCount=1)
+    result = _wait_for(
+        "the result pane to show the movie",
+        lambda: (text := browser.evaluate("document.querySelector('.graphiql-response')?.innerText || ''"))
+        and "Toy Story" in text and text or None,
+        20,
+        browser.diagnose,
+    )
+    assert '"title": "Toy Story"' in result
+    assert '"releaseDate": "1995-10-30"' in result
+
+    # Everything the page loaded came from the server itself (or was inline).
+    urls = browser.requested_urls()
+    assert f"{server}/graphiql/graphiql@3.8.3/graphiql.min.js" in urls
+    assert [url for url in urls if not url.startswith((server + "/", "data:", "blob:", "about:"))] == []
