@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -123,8 +124,11 @@ class MovieKeyword(SQLModel, table=True):
 class Cast(SQLModel, table=True):
     """One cast credit; `order` is the billing position (0 = top-billed)."""
 
+    # A movie's top-billed cast is read straight off this index, with no sort.
+    __table_args__ = (Index("ix_cast_movie_id_order", "movie_id", "order"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    movie_id: int = Field(foreign_key="movie.id", index=True)
+    movie_id: int = Field(foreign_key="movie.id")
     person_id: int = Field(foreign_key="person.id", index=True)
     character: str | None = None
     order: int

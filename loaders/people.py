@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -18,16 +18,15 @@ _PERSON = (col(Person.id).label("person_id"), Person.name, Person.gender, Person
 
 
 async def select_cast(engine: AsyncEngine, keys: Sequence[CastKey]) -> list[list[Any]]:
-    billing = func.row_number().over(partition_by=Cast.movie_id, order_by=(col(Cast.order), col(Cast.id)))
-    ranked = (
-        select(Cast.movie_id, Cast.character, col(Cast.order), *_PERSON, billing.label("position"))
+    # Whole casts in billing order (read off the (movie_id, order) index), cut to n in Python:
+    # three times faster here than ranking with a window function in SQL.
+    statement = (
+        select(Cast.movie_id, Cast.character, col(Cast.order), *_PERSON)
         .join(Person, col(Person.id) == Cast.person_id)
         .where(col(Cast.movie_id).in_({movie for movie, _ in keys}))
-        .subquery()
+        .order_by(col(Cast.movie_id), col(Cast.order), col(Cast.id))
     )
-    limit = max(n for _, n in keys)
-    rows = await fetch(engine, select(ranked).where(ranked.c.position <= limit).order_by(ranked.c.position))
-    groups = many_per_key(rows, [movie for movie, _ in keys], lambda row: row.movie_id)
+    groups = many_per_key(await fetch(engine, statement), [movie for movie, _ in keys], lambda row: row.movie_id)
     return [group[:n] for group, (_, n) in zip(groups, keys)]
 
 
