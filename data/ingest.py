@@ -142,9 +142,8 @@ class _Catalogue:
         self.add("moviekeyword", links)
         return report
 
-    def load_links(self, path: Path) -> tuple[FileReport, dict[int, int]]:
+    def map_links(self, path: Path, report: FileReport) -> dict[int, int]:
         """MovieLens movieId -> catalogue movie id, for the movies the catalogue has."""
-        report = FileReport(path.name)
         mapping: dict[int, int] = {}
         for movielens_id, tmdb_id in md.read_links(path, report):
             if movielens_id in mapping:
@@ -154,6 +153,12 @@ class _Catalogue:
             else:
                 mapping[movielens_id] = tmdb_id
                 report.loaded += 1
+        return mapping
+
+    def load_links(self, path: Path) -> tuple[FileReport, dict[int, int]]:
+        """The movies dataset's links, stored as the movies' MovieLens ids."""
+        report = FileReport(path.name)
+        mapping = self.map_links(path, report)
         self.add("movielenslink", list(mapping.items()), ["movielens_id", "movie_id"])
         return report, mapping
 

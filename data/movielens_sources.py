@@ -47,6 +47,8 @@ class Catalogue(Protocol):
 
     def add(self, table: str, rows: list[tuple[object, ...]], names: list[str] | None = None) -> None: ...
 
+    def map_links(self, path: Path, report: FileReport) -> dict[int, int]: ...
+
     def load_ratings(self, ratings: Iterable[Rating], report: FileReport, to_movie: dict[int, int]) -> FileReport: ...
 
 
@@ -100,16 +102,8 @@ def _ml100k_location(movielens: str | None, catalogue: Catalogue) -> Path:
 def _load_latest_small(catalogue: Catalogue, directory: Path, reports: list[FileReport]) -> dict[str, str]:
     links_path, ratings_path = latest.required(directory, "links.csv"), latest.required(directory, "ratings.csv")
     links_report = FileReport(f"{ML_LATEST_SMALL}/links.csv")
-    # Not the catalogue's load_links: the movies dataset's links.csv has already filled movielenslink.
-    to_movie: dict[int, int] = {}
-    for movielens_id, tmdb_id in latest.read_links(links_path, links_report):
-        if movielens_id in to_movie:
-            links_report.reject("duplicate movieId")
-        elif tmdb_id not in catalogue.movie_ids:
-            links_report.reject("movie not in the catalogue")
-        else:
-            to_movie[movielens_id] = tmdb_id
-            links_report.loaded += 1
+    # Not load_links: the movies dataset's links.csv has already filled movielenslink.
+    to_movie = catalogue.map_links(links_path, links_report)
     reports.append(links_report)
     ratings_report = FileReport(f"{ML_LATEST_SMALL}/ratings.csv")
     reports.append(catalogue.load_ratings(latest.read_ratings(ratings_path, ratings_report), ratings_report, to_movie))
@@ -206,7 +200,7 @@ def _link_items(
 
 def _bridge_index(directory: Path) -> TitleIndex:
     """ml-latest-small titles -> IMDb numbers."""
-    imdb = dict(latest.read_imdb_links(latest.required(directory, "links.csv"), FileReport("links.csv")))
+    imdb = dict(latest.read_links(latest.required(directory, "links.csv"), FileReport("links.csv"), "imdbId"))
     index = TitleIndex()
     for movie in latest.read_movies(latest.required(directory, "movies.csv"), FileReport("movies.csv")):
         if movie.id in imdb:

@@ -16,7 +16,7 @@ from data.readers._common import FileReport, find_file, parse_int, read_csv_rows
 from data.readers.movielens_100k import split_title_year
 from data.readers.movies_dataset import read_links, read_ratings
 
-__all__ = ["LatestMovie", "read_imdb_links", "read_links", "read_movies", "read_ratings", "required"]
+__all__ = ["LatestMovie", "read_links", "read_movies", "read_ratings", "required"]
 
 NO_GENRES = "(no genres listed)"
 
@@ -51,15 +51,3 @@ def read_movies(path: Path, report: FileReport) -> Iterator[LatestMovie]:
         else:
             genres = row["genres"]
             yield LatestMovie(movie_id, title, year, tuple(genres.split("|")) if genres and genres != NO_GENRES else ())
-
-
-def read_imdb_links(path: Path, report: FileReport) -> Iterator[tuple[int, int]]:
-    """links.csv: (movieId, IMDb number), e.g. (1, 114709) for tt0114709; rows without one are rejected."""
-    for row in read_csv_rows(path, report):
-        movielens_id, imdb = parse_int(row["movieId"]), parse_int(row["imdbId"])
-        if movielens_id is None:
-            report.reject("bad movieId")
-        elif imdb is None or imdb <= 0:
-            report.reject("no imdbId")
-        else:
-            yield movielens_id, imdb

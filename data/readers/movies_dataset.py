@@ -205,16 +205,17 @@ def read_keywords(path: Path, report: FileReport) -> Iterator[tuple[int, list[tu
             report.reject(str(exc))
 
 
-def read_links(path: Path, report: FileReport) -> Iterator[tuple[int, int]]:
-    """links.csv / links_small.csv: (MovieLens movieId, TMDB id); rows without a tmdbId are rejected."""
+def read_links(path: Path, report: FileReport, column: str = "tmdbId") -> Iterator[tuple[int, int]]:
+    """links.csv / links_small.csv: (MovieLens movieId, TMDB id), or with column="imdbId" the IMDb
+    number (114709 for tt0114709); rows without one are rejected."""
     for row in read_csv_rows(path, report):
-        movielens_id, tmdb_id = parse_int(row["movieId"]), parse_int(row["tmdbId"])
+        movielens_id, other_id = parse_int(row["movieId"]), parse_int(row[column])
         if movielens_id is None:
             report.reject("bad movieId")
-        elif tmdb_id is None or tmdb_id <= 0:
-            report.reject("no tmdbId")
+        elif other_id is None or other_id <= 0:
+            report.reject(f"no {column}")
         else:
-            yield movielens_id, tmdb_id
+            yield movielens_id, other_id
 
 
 def read_ratings(path: Path, report: FileReport) -> Iterator[tuple[int, int, float, int]]:

@@ -313,7 +313,7 @@ def test_ml_latest_small_readers_count_every_row(movielens_data: Path) -> None:
     assert len(movies) == movies_report.read == 9_742
     assert movies[0] == latest.LatestMovie(1, "Toy Story", 1995, ("Adventure", "Animation", "Children", "Comedy", "Fantasy"))
     assert sum(1 for _ in latest.read_ratings(folder / "ratings.csv", ratings_report)) == 100_836
-    imdb = dict(latest.read_imdb_links(folder / "links.csv", links_report))
+    imdb = dict(latest.read_links(folder / "links.csv", links_report, "imdbId"))
     assert len(imdb) == 9_742 and imdb[1] == 114709
 
 
