@@ -1,21 +1,21 @@
-"""The Starlette application factory: routes, and the engine opened in the lifespan."""
+"""The Starlette application factory: routes, and the database opened in the lifespan."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api import graphiql
-from api.database import open_engine
 from api.graphql_app import MoviegraphGraphQL
 from api.settings import Settings
+from loaders._common import Database
 from loaders.stats import table_counts
 from schema import schema
 
@@ -30,8 +30,8 @@ async def health(request: Request) -> JSONResponse:
 async def ready(request: Request) -> JSONResponse:
     """Readiness: the catalogue database answers; with its table counts."""
     try:
-        counts = await table_counts(request.app.state.engine)
-    except SQLAlchemyError:
+        counts = await table_counts(request.app.state.db)
+    except sqlite3.Error:
         logger.exception("database check failed")
         return JSONResponse({"status": "unavailable", "reason": "the catalogue database does not answer"}, status_code=503)
     return JSONResponse({"status": "ok", "counts": counts})
@@ -42,11 +42,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.engine = open_engine(settings.db_path)
+        app.state.db = await Database.open(settings.db_path)
         try:
             yield
         finally:
-            await app.state.engine.dispose()
+            await app.state.db.close()
 
     graphql = MoviegraphGraphQL(schema)
     routes = [

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from loaders import entities, people
+from loaders._common import Database
 from loaders.entities import Entity, MovieKey, Stats
 from loaders.movies import select_movielens_ids, select_movies_by_ids
 from loaders.people import CastKey, CrewKey
@@ -26,19 +26,19 @@ class EntityLoaders:
     movies: DataLoader[MovieKey, list[Any]]
 
     @classmethod
-    def create(cls, engine: AsyncEngine, entity: Entity) -> EntityLoaders:
+    def create(cls, db: Database, entity: Entity) -> EntityLoaders:
         return cls(
             entity=entity,
-            by_id=DataLoader(partial(entities.select_by_ids, engine, entity)),
-            by_movie=DataLoader(partial(entities.select_by_movies, engine, entity)),
-            stats=DataLoader(partial(entities.select_stats, engine, entity)),
-            movies=DataLoader(partial(entities.select_movies, engine, entity)),
+            by_id=DataLoader(partial(entities.select_by_ids, db, entity)),
+            by_movie=DataLoader(partial(entities.select_by_movies, db, entity)),
+            stats=DataLoader(partial(entities.select_stats, db, entity)),
+            movies=DataLoader(partial(entities.select_movies, db, entity)),
         )
 
 
 @dataclass(frozen=True)
 class Loaders:
-    engine: AsyncEngine
+    db: Database
     movie: DataLoader[int, Any]
     movielens_id: DataLoader[int, int | None]
     person: DataLoader[int, Any]
@@ -56,19 +56,19 @@ class Loaders:
     keyword: EntityLoaders
 
     @classmethod
-    def create(cls, engine: AsyncEngine) -> Loaders:
+    def create(cls, db: Database) -> Loaders:
         def group(entity: Entity) -> EntityLoaders:
-            return EntityLoaders.create(engine, entity)
+            return EntityLoaders.create(db, entity)
 
         return cls(
-            engine=engine,
-            movie=DataLoader(partial(select_movies_by_ids, engine)),
-            movielens_id=DataLoader(partial(select_movielens_ids, engine)),
-            person=DataLoader(partial(people.select_people_by_ids, engine)),
-            cast=DataLoader(partial(people.select_cast, engine)),
-            crew=DataLoader(partial(people.select_crew, engine)),
-            cast_credits=DataLoader(partial(people.select_cast_credits, engine)),
-            crew_credits=DataLoader(partial(people.select_crew_credits, engine)),
+            db=db,
+            movie=DataLoader(partial(select_movies_by_ids, db)),
+            movielens_id=DataLoader(partial(select_movielens_ids, db)),
+            person=DataLoader(partial(people.select_people_by_ids, db)),
+            cast=DataLoader(partial(people.select_cast, db)),
+            crew=DataLoader(partial(people.select_crew, db)),
+            cast_credits=DataLoader(partial(people.select_cast_credits, db)),
+            crew_credits=DataLoader(partial(people.select_crew_credits, db)),
             company=group(entities.COMPANY),
             collection=group(entities.COLLECTION),
             director=group(entities.DIRECTOR),

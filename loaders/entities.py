@@ -8,14 +8,14 @@ director share one implementation of "movies, movie count, total revenue, averag
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy import Float as SQLFloat
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col
 
 from data.tables import (
@@ -34,7 +34,7 @@ from data.tables import (
     MovieLanguage,
     Person,
 )
-from loaders._common import Rows, fetch, many_per_key, one_per_key
+from loaders._common import SQL, Database, Row, Rows, compile_sql, json_keys, keys_param, many_per_key, one_per_key
 from loaders.movies import OrderField, movie_order
 
 DIRECTOR_JOB = "Director"
@@ -82,88 +82,103 @@ class Stats:
     average_return: float | None
 
 
-async def select_by_ids(engine: AsyncEngine, entity: Entity, ids: Sequence[Any]) -> list[Any]:
-    rows = await fetch(engine, select(entity.table).where(entity.id.in_(ids)))
-    return one_per_key(rows, ids, lambda row: getattr(row, entity.id.key))
+class _Statements:
+    """An entity's statements, compiled once (see loaders._common)."""
+
+    def __init__(self, entity: Entity) -> None:
+        m, table = entity.membership, entity.table
+        self.membership = m
+        movie_count = select(func.count()).select_from(m).where(m.c.parent_id == entity.id).scalar_subquery()
+        self.by_ids = compile_sql(select(table).where(entity.id.in_(json_keys())))
+        # Of namesakes (two "John Smith"), the one with the most movies.
+        by_name = or_(entity.id == bindparam("code"), entity.name_key == bindparam("name_key"))
+        self.by_name = compile_sql(select(table).where(by_name).order_by(movie_count.desc(), entity.id).limit(1))
+        counts = select(m.c.parent_id, func.count().label("movie_count")).group_by(m.c.parent_id).subquery()
+        listed = select(table).join(counts, counts.c.parent_id == entity.id).where(entity.name_key.like(bindparam("prefix"), escape="\\"))
+        page = listed.order_by(counts.c.movie_count.desc(), entity.name_key, entity.id)
+        self.page = compile_sql(page.offset(bindparam("offset")).limit(bindparam("limit")))
+        self.count = compile_sql(select(func.count().label("n")).select_from(listed.subquery()))
+        self.by_movies = compile_sql(
+            select(table, m.c.movie_id).join(m, m.c.parent_id == entity.id).where(m.c.movie_id.in_(json_keys())).order_by(entity.name_key)
+        )
+        known = and_(col(Movie.budget) > 0, col(Movie.revenue) > 0)
+        self.stats = compile_sql(
+            select(
+                m.c.parent_id,
+                func.count().label("movie_count"),
+                func.sum(Movie.revenue).label("total_revenue"),
+                func.sum(Movie.budget).label("total_budget"),
+                func.avg(Movie.revenue).label("average_revenue"),
+                func.avg(case((known, cast(Movie.revenue, SQLFloat) / Movie.budget))).label("average_return"),
+            )
+            .join(Movie, col(Movie.id) == m.c.movie_id)
+            .where(m.c.parent_id.in_(json_keys()))
+            .group_by(m.c.parent_id)
+        )
+
+    @functools.cache
+    def movies(self, order: OrderField, descending: bool) -> SQL:
+        """Each parent's first :n movies in this order, ranked by a window function."""
+        m = self.membership
+        position = func.row_number().over(partition_by=m.c.parent_id, order_by=movie_order(order, descending))
+        ranked = select(Movie, m.c.parent_id, position.label("position")).join(m, m.c.movie_id == Movie.id).where(m.c.parent_id.in_(json_keys())).subquery()
+        return compile_sql(select(ranked).where(ranked.c.position <= bindparam("n")).order_by(ranked.c.position))
 
 
-def _movie_counts(entity: Entity) -> Subquery:
-    m = entity.membership
-    return select(m.c.parent_id, func.count().label("movie_count")).group_by(m.c.parent_id).subquery()
+@functools.cache
+def _statements(entity: Entity) -> _Statements:
+    return _Statements(entity)
 
 
-async def select_by_name(engine: AsyncEngine, entity: Entity, name_key: str, code: str | None = None) -> Any | None:
-    """The entity with this (folded) name, or this code; of namesakes, the one with the most movies."""
-    m = entity.membership
-    movie_count = select(func.count()).select_from(m).where(m.c.parent_id == entity.id).scalar_subquery()
-    match = or_(entity.id == code, entity.name_key == name_key) if code else entity.name_key == name_key
-    statement = select(entity.table).where(match).order_by(movie_count.desc(), entity.id).limit(1)
-    rows = await fetch(engine, statement)
+def _id_of(entity: Entity) -> Callable[[Row], Any]:
+    return lambda row: getattr(row, entity.id.key)
+
+
+async def select_by_ids(db: Database, entity: Entity, ids: Sequence[Any]) -> list[Any]:
+    return one_per_key(await db.fetch(_statements(entity).by_ids, keys=keys_param(ids)), ids, _id_of(entity))
+
+
+async def select_by_name(db: Database, entity: Entity, name_key: str, code: str | None = None) -> Any | None:
+    """The entity with this (folded) name, or this code."""
+    rows = await db.fetch(_statements(entity).by_name, name_key=name_key, code=code)
     return rows[0] if rows else None
 
 
-async def select_page(engine: AsyncEngine, entity: Entity, name_prefix: str | None, offset: int, limit: int) -> tuple[Rows, int]:
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def select_page(db: Database, entity: Entity, name_prefix: str | None, offset: int, limit: int) -> tuple[Rows, int]:
     """Entities with movies, most movies first; `name_prefix` (folded) narrows by name."""
-    counts = _movie_counts(entity)
-    where = [entity.name_key.startswith(name_prefix, autoescape=True)] if name_prefix else []
-    base = select(entity.table).join(counts, counts.c.parent_id == entity.id).where(*where)
-    page = base.order_by(counts.c.movie_count.desc(), entity.name_key, entity.id).offset(offset).limit(limit)
-    total = select(func.count()).select_from(base.subquery())
-    return await fetch(engine, page), int((await fetch(engine, total))[0][0])
+    statements, prefix = _statements(entity), _like_prefix(name_prefix or "")
+    rows = await db.fetch(statements.page, prefix=prefix, offset=offset, limit=limit)
+    return rows, int((await db.fetch(statements.count, prefix=prefix))[0].n)
 
 
-async def select_by_movies(engine: AsyncEngine, entity: Entity, movie_ids: Sequence[int]) -> list[list[Any]]:
+async def select_by_movies(db: Database, entity: Entity, movie_ids: Sequence[int]) -> list[list[Any]]:
     """Each movie's entities (its genres, companies, directors...), ordered by name."""
-    m = entity.membership
-    statement = (
-        select(entity.table, m.c.movie_id)
-        .join(m, m.c.parent_id == entity.id)
-        .where(m.c.movie_id.in_(movie_ids))
-        .order_by(entity.name_key)
-    )
-    return many_per_key(await fetch(engine, statement), movie_ids, lambda row: row.movie_id)
+    rows = await db.fetch(_statements(entity).by_movies, keys=keys_param(movie_ids))
+    return many_per_key(rows, movie_ids, lambda row: row.movie_id)
 
 
-async def select_stats(engine: AsyncEngine, entity: Entity, ids: Sequence[Any]) -> list[Stats]:
-    m = entity.membership
-    known = and_(col(Movie.budget) > 0, col(Movie.revenue) > 0)
-    statement = (
-        select(
-            m.c.parent_id,
-            func.count(),
-            func.sum(Movie.revenue),
-            func.sum(Movie.budget),
-            func.avg(Movie.revenue),
-            func.avg(case((known, cast(Movie.revenue, SQLFloat) / Movie.budget))),
-        )
-        .join(Movie, col(Movie.id) == m.c.movie_id)
-        .where(m.c.parent_id.in_(ids))
-        .group_by(m.c.parent_id)
-    )
-    rows = one_per_key(await fetch(engine, statement), ids, lambda row: row[0])
-    return [Stats(row[1], row[2], row[3], row[4], row[5]) if row else Stats(0, None, None, None, None) for row in rows]
+async def select_stats(db: Database, entity: Entity, ids: Sequence[Any]) -> list[Stats]:
+    rows = one_per_key(await db.fetch(_statements(entity).stats, keys=keys_param(ids)), ids, lambda row: row.parent_id)
+    empty = Stats(0, None, None, None, None)
+    return [Stats(r.movie_count, r.total_revenue, r.total_budget, r.average_revenue, r.average_return) if r else empty for r in rows]
 
 
 MovieKey = tuple[Any, int, OrderField, bool]  # (parent id, at most n, order field, descending)
 
 
-async def select_movies(engine: AsyncEngine, entity: Entity, keys: Sequence[MovieKey]) -> list[list[Any]]:
-    """Each parent's first n movies in the asked order, via a window function per distinct order."""
+async def select_movies(db: Database, entity: Entity, keys: Sequence[MovieKey]) -> list[list[Any]]:
+    """Each parent's first n movies in the asked order, one statement per distinct order."""
     found: dict[MovieKey, list[Any]] = {}
     by_order: defaultdict[tuple[OrderField, bool], list[MovieKey]] = defaultdict(list)
     for key in keys:
         by_order[(key[2], key[3])].append(key)
-    m = entity.membership
     for (order, descending), group in by_order.items():
-        position = func.row_number().over(partition_by=m.c.parent_id, order_by=movie_order(order, descending))
-        ranked = (
-            select(Movie, m.c.parent_id, position.label("position"))
-            .join(m, m.c.movie_id == Movie.id)
-            .where(m.c.parent_id.in_({key[0] for key in group}))
-            .subquery()
-        )
-        limit = max(key[1] for key in group)
-        rows = await fetch(engine, select(ranked).where(ranked.c.position <= limit).order_by(ranked.c.position))
+        statement = _statements(entity).movies(order, descending)
+        rows = await db.fetch(statement, keys=keys_param({key[0] for key in group}), n=max(key[1] for key in group))
         per_parent = many_per_key(rows, [key[0] for key in group], lambda row: row.parent_id)
         found.update({key: movies[: key[1]] for key, movies in zip(group, per_parent)})
     return [found[key] for key in keys]

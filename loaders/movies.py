@@ -1,4 +1,4 @@
-"""Movies: by id, filtered and ordered pages, full-text search, and the movies of a parent entity."""
+"""Movies: by id, filtered and ordered pages, full-text search, MovieLens ids."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, or_, select, text
 from sqlmodel import col
 
 from data.tables import (
@@ -25,7 +24,7 @@ from data.tables import (
     MovielensLink,
     Person,
 )
-from loaders._common import Rows, fetch, one_per_key
+from loaders._common import Database, Rows, compile_sql, json_keys, keys_param, one_per_key
 
 # (ISO code or None, folded English name) of a language or country a person typed.
 PlaceName = tuple[str | None, str]
@@ -97,14 +96,14 @@ def _ordered(statement: Select[Any], q: MovieQuery) -> Select[Any]:
     return statement.order_by(*movie_order(q.order, q.descending))
 
 
-async def select_movie_page(engine: AsyncEngine, q: MovieQuery, offset: int, limit: int) -> Rows:
+async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int) -> Rows:
     statement = select(Movie).where(*_conditions(q)).offset(offset).limit(limit)
-    return await fetch(engine, _ordered(statement, q))
+    return await db.fetch(compile_sql(_ordered(statement, q)))
 
 
-async def count_movies(engine: AsyncEngine, q: MovieQuery) -> int:
-    rows = await fetch(engine, select(func.count()).select_from(Movie).where(*_conditions(q)))
-    return int(rows[0][0])
+async def count_movies(db: Database, q: MovieQuery) -> int:
+    rows = await db.fetch(compile_sql(select(func.count().label("n")).select_from(Movie).where(*_conditions(q))))
+    return int(rows[0].n)
 
 
 _WORD = re.compile(r"\w+")
@@ -123,29 +122,33 @@ def fts_query(text_: str) -> str | None:
     return " ".join(quoted)
 
 
-async def search_movies(engine: AsyncEngine, query: str, offset: int, limit: int) -> tuple[Rows, int]:
+_MATCHES = (
+    select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
+    .select_from(text("movie_fts"))
+    .where(text("movie_fts MATCH :query"))
+    .subquery()
+)
+_SEARCH = compile_sql(
+    select(Movie)
+    .join(_MATCHES, _MATCHES.c.id == Movie.id)
+    .order_by(_MATCHES.c.rank, col(Movie.popularity).desc(), col(Movie.id))
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_SEARCH_COUNT = compile_sql(select(func.count().label("n")).select_from(_MATCHES))
+
+
+async def search_movies(db: Database, query: str, offset: int, limit: int) -> tuple[Rows, int]:
     """Movies matching `query` (see fts_query), best first: bm25 rank, then popularity."""
-    matches = (
-        select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
-        .select_from(text("movie_fts"))
-        .where(text("movie_fts MATCH :query"))
-        .subquery()
-    )
-    statement = (
-        select(Movie)
-        .join(matches, matches.c.id == Movie.id)
-        .order_by(matches.c.rank, col(Movie.popularity).desc(), col(Movie.id))
-        .offset(offset)
-        .limit(limit)
-        .params(query=query)
-    )
-    count = select(func.count()).select_from(matches).params(query=query)
-    return await fetch(engine, statement), int((await fetch(engine, count))[0][0])
+    rows = await db.fetch(_SEARCH, query=query, offset=offset, limit=limit)
+    return rows, int((await db.fetch(_SEARCH_COUNT, query=query))[0].n)
 
 
-async def select_movies_by_ids(engine: AsyncEngine, ids: Sequence[int]) -> list[Any]:
-    rows = await fetch(engine, select(Movie).where(col(Movie.id).in_(ids)))
-    return one_per_key(rows, ids, lambda row: row.id)
+_BY_IDS = compile_sql(select(Movie).where(col(Movie.id).in_(json_keys())))
+
+
+async def select_movies_by_ids(db: Database, ids: Sequence[int]) -> list[Any]:
+    return one_per_key(await db.fetch(_BY_IDS, keys=keys_param(ids)), ids, lambda row: row.id)
 
 
 def place_codes(table: type[Language] | type[Country], name: PlaceName) -> Select[Any]:
@@ -156,11 +159,14 @@ def place_codes(table: type[Language] | type[Country], name: PlaceName) -> Selec
     return select(code_column).where(or_(code_column == code, name_key == key) if code else name_key == key)
 
 
-async def select_movielens_ids(engine: AsyncEngine, movie_ids: Sequence[int]) -> list[int | None]:
+_MOVIELENS_IDS = compile_sql(
+    select(MovielensLink.movie_id, func.min(MovielensLink.movielens_id).label("movielens_id"))
+    .where(col(MovielensLink.movie_id).in_(json_keys()))
+    .group_by(col(MovielensLink.movie_id))
+)
+
+
+async def select_movielens_ids(db: Database, movie_ids: Sequence[int]) -> list[int | None]:
     """The MovieLens movieId of each movie (the lowest, where links.csv maps several to one)."""
-    statement = (
-        select(MovielensLink.movie_id, func.min(MovielensLink.movielens_id))
-        .where(col(MovielensLink.movie_id).in_(movie_ids))
-        .group_by(col(MovielensLink.movie_id))
-    )
-    return [row[1] if row else None for row in one_per_key(await fetch(engine, statement), movie_ids, lambda row: row[0])]
+    rows = one_per_key(await db.fetch(_MOVIELENS_IDS, keys=keys_param(movie_ids)), movie_ids, lambda row: row.movie_id)
+    return [row.movielens_id if row else None for row in rows]

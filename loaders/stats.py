@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from data.tables import Cast, Collection, Company, Crew, Genre, Keyword, Movie, Person, Rating, User
-from loaders._common import fetch
+from loaders._common import Database, compile_sql
 
 COUNTED = {
     "movies": Movie,
@@ -20,8 +19,8 @@ COUNTED = {
     "users": User,
     "ratings": Rating,
 }
+_COUNTS = compile_sql(select(*(select(func.count()).select_from(t).scalar_subquery().label(n) for n, t in COUNTED.items())))
 
 
-async def table_counts(engine: AsyncEngine) -> dict[str, int]:
-    statement = select(*(select(func.count()).select_from(table).scalar_subquery().label(name) for name, table in COUNTED.items()))
-    return dict((await fetch(engine, statement))[0]._mapping)
+async def table_counts(db: Database) -> dict[str, int]:
+    return dict((await db.fetch(_COUNTS))[0]._asdict())

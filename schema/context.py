@@ -18,7 +18,7 @@ class Context:
     @classmethod
     def for_request(cls, request: HTTPConnection) -> Context:
         # Fresh loaders per request: their cache must not outlive it.
-        return cls(request=request, loaders=Loaders.create(request.app.state.engine))
+        return cls(request=request, loaders=Loaders.create(request.app.state.db))
 
 
 Info = strawberry.Info[Context, None]

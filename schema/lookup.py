@@ -40,14 +40,14 @@ async def find(
     if id is not None:
         row = await loaders.by_id.load(parse_id(id, kind))
     else:
-        row = await select_by_name(info.context.loaders.engine, loaders.entity, fold(name or ""))
+        row = await select_by_name(info.context.loaders.db, loaders.entity, fold(name or ""))
     return convert(row) if row else None
 
 
 async def find_place(info: Info, kind: str, convert: Callable[[Any], T], place: tuple[str | None, str]) -> T | None:
     """A country or language by ISO code or English name."""
     code, key = place
-    row = await select_by_name(info.context.loaders.engine, _loaders(info, kind).entity, key, code)
+    row = await select_by_name(info.context.loaders.db, _loaders(info, kind).entity, key, code)
     return convert(row) if row else None
 
 
@@ -57,7 +57,7 @@ async def page(
     """Entities with movies, most movies first; `name` keeps those whose name starts with it."""
     offset, limit = page_window(first, after)
     entity = _loaders(info, kind).entity
-    rows, total = await select_page(info.context.loaders.engine, entity, fold(name) if name else None, offset, limit)
+    rows, total = await select_page(info.context.loaders.db, entity, fold(name) if name else None, offset, limit)
     return connection(rows, convert, offset, total)
 
 
@@ -67,7 +67,7 @@ async def require_filter_names(info: Info, flt: MovieFilter) -> None:
     Called only when a filter matched nothing, so a typo ("Pixr") reads as one, at no cost to
     filters that match.
     """
-    engine = info.context.loaders.engine
+    db = info.context.loaders.db
     wanted: list[tuple[str, str, str | None, str]] = [
         (kind, fold(name), None, name)
         for kind, name in [("company", flt.company), ("director", flt.director), ("collection", flt.collection)]
@@ -80,7 +80,7 @@ async def require_filter_names(info: Info, flt: MovieFilter) -> None:
             wanted.append((kind, key, code, text))
     missing: dict[str, list[str]] = {}
     for kind, key, code, text in wanted:
-        if await select_by_name(engine, _loaders(info, kind).entity, key, code) is None:
+        if await select_by_name(db, _loaders(info, kind).entity, key, code) is None:
             missing.setdefault(kind, []).append(repr(text))
     if missing:
         kinds = ", ".join(f"{kind} {' '.join(names)}" for kind, names in missing.items())

@@ -39,9 +39,9 @@ class Query:
     ) -> Connection[Movie]:
         offset, limit = page_window(first, after)
         query = (filter or MovieFilter()).to_query(order_by)
-        engine = info.context.loaders.engine
-        rows = await select_movie_page(engine, query, offset, limit)
-        total = await count_movies(engine, query)
+        db = info.context.loaders.db
+        rows = await select_movie_page(db, query, offset, limit)
+        total = await count_movies(db, query)
         if total == 0 and filter is not None:
             await lookup.require_filter_names(info, filter)
         return connection(rows, Movie.from_row, offset, total)
@@ -55,7 +55,7 @@ class Query:
         query = fts_query(text)
         if query is None:
             return connection([], Movie.from_row, offset, 0)
-        rows, total = await search_movies(info.context.loaders.engine, query, offset, limit)
+        rows, total = await search_movies(info.context.loaders.db, query, offset, limit)
         return connection(rows, Movie.from_row, offset, total)
 
     @strawberry.field(description=f"A production company. {NAME_HELP}")
