@@ -10,10 +10,8 @@ and every request the page makes is recorded and checked too.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from api import graphiql
+from tests.servers import HOST, free_port, serving, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
@@ -42,13 +41,6 @@ pytestmark = [
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _wait_for(what: str, probe: Callable[[], T | None], timeout: float, diagnose: Callable[[], str]) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -58,40 +50,14 @@ def _wait_for(what: str, probe: Callable[[], T | None], timeout: float, diagnose
     pytest.fail(f"timed out after {timeout}s waiting for {what}\n{diagnose()}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture
 def server(sample_db: Path, tmp_path: Path) -> Iterator[str]:
     """`moviegraph serve` on a free port over the sample catalogue; yields its base URL."""
-    port = _free_port()
-    log_path = tmp_path / "server.log"
-    env = {**os.environ, "MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model")}
+    port = free_port()
+    base = f"http://{HOST}:{port}"
     command = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--port", str(port), "--db", str(sample_db)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool | None:
-        if process.poll() is not None:
-            pytest.fail(f"moviegraph serve exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            with _direct.open(f"{base}/health", timeout=1) as response:
-                return True if response.status == 200 else None
-        except OSError:
-            return None
-
-    try:
-        _wait_for("/health", healthy, 60, log_path.read_text)
+    with serving(command, f"{base}/health", tmp_path / "server.log", {"MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model")}):
         yield base
-    finally:
-        _stop(process)
 
 
 class DevTools:
@@ -154,7 +120,7 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
                 devtools.send(f"{domain}.enable")
             yield devtools
     finally:
-        _stop(process)
+        stop(process)
 
 
 def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browser: DevTools) -> None:

@@ -1,0 +1,126 @@
+"""Scoring benchmark: `ml.scoring.Scorer` on a full-size catalogue of 45,466 movies (The Movies
+Dataset's count) with simulated 64-dimensional float32 item vectors and 671 users (ratings_small's),
+seed 0, saved as an artifact and loaded back. After 50 warm-up calls, 1,000 timed calls per case,
+each for a user (or movie) drawn with a fixed seed:
+(a) recommend top-10; (b) recommend top-10 with 100 excluded movies and an `allowed` mask of half
+the catalogue; (c) predict_ratings for 100 movies; (d) similar top-10; (e) fold_in of 50 ratings.
+Baselines in the same run: LightFM's own `predict` over every movie for one user (what a request
+would cost without precomputed vectors), and (a) ranked by a full argsort instead of argpartition.
+Also measured: the artifact's size loaded in memory, and training on ratings_small over the real
+movies-dataset subset (7,020 movies; skipped without ../shared/data).
+Targets: (a) p50 at most 1 ms; loaded model at most 100 MB; training at most 60 s on 2 cores."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lightfm import LightFM
+
+from data.ingest import ingest
+from ml import artifact, datasets
+from ml.model import Model
+from ml.rating_head import HeadParams, RatingHead
+from ml.scoring import Scorer
+from ml.training import TrainingParams, train
+
+pytestmark = pytest.mark.benchmark
+
+MOVIES, USERS, DIM, SEED = 45_466, 671, 64, 0
+WARMUP, CALLS = 50, 1_000
+
+
+def _simulated_model() -> Model:
+    rng = np.random.default_rng(SEED)
+    f32 = np.float32
+    head = RatingHead(
+        3.5, rng.normal(0, 0.3, MOVIES).astype(f32), rng.normal(0, 0.3, USERS).astype(f32),
+        rng.normal(0, 0.2, (USERS, DIM)).astype(f32), HeadParams(),
+    )
+    manifest = {
+        "version": 1, "created_at": "benchmark", "parameters": {"components": DIM, "head": HeadParams().__dict__},
+        "rating_head": {"mu": 3.5}, "counts": {"movies": MOVIES, "users": USERS}, "metrics": {},
+    }
+    return Model(
+        movie_ids=rng.permutation(np.arange(1, 3 * MOVIES))[:MOVIES].astype(np.int64),
+        user_ids=np.arange(1, USERS + 1, dtype=np.int64),
+        item_vectors=rng.normal(0, 0.3, (MOVIES, DIM)).astype(f32), item_biases=rng.normal(0, 0.1, MOVIES).astype(f32),
+        user_vectors=rng.normal(0, 0.3, (USERS, DIM)).astype(f32), popularity=rng.poisson(3, MOVIES).astype(f32),
+        head=head, manifest=manifest,
+    )
+
+
+def _measure(label: str, call: Callable[[int], object]) -> float:
+    for i in range(WARMUP):
+        call(i)
+    times = []
+    for i in range(CALLS):
+        started = time.perf_counter()
+        call(i)
+        times.append(time.perf_counter() - started)
+    p50, p95 = np.percentile(times, [50, 95]) * 1e3
+    print(f"{label:<58} p50 {p50:7.3f} ms   p95 {p95:7.3f} ms")
+    return float(p50)
+
+
+def _loaded_megabytes(model: Model) -> float:
+    arrays = [value for value in vars(model).values() if isinstance(value, np.ndarray)]
+    arrays += [model.head.item_bias, model.head.user_bias, model.head.user_weights]
+    index_bytes = sum(index.ids.nbytes * 3 for index in (model.movies, model.users))  # ids, order, sorted
+    return (sum(a.nbytes for a in arrays) + index_bytes) / 2**20
+
+
+def test_scoring_full_size(tmp_path: Path) -> None:
+    simulated = _simulated_model()
+    artifact.save(simulated, tmp_path / "model")
+    started = time.perf_counter()
+    scorer = Scorer.load(tmp_path / "model")
+    load_seconds = time.perf_counter() - started
+    model = scorer._model  # noqa: SLF001 (the benchmark inspects what the Scorer holds)
+    rng = np.random.default_rng(SEED)
+    users = rng.choice(model.user_ids, CALLS + WARMUP)
+    movies = rng.choice(model.movie_ids, CALLS + WARMUP)
+    batches = [rng.choice(model.movie_ids, 100, replace=False).tolist() for _ in range(50)]
+    excluded = set(rng.choice(model.movie_ids, 100, replace=False).tolist())
+    allowed = rng.random(MOVIES) < 0.5
+    fold_pairs = list(zip(rng.choice(model.movie_ids, 50, replace=False).tolist(), rng.integers(1, 6, 50).astype(float).tolist()))
+
+    lightfm = LightFM(no_components=DIM)
+    lightfm._initialize(DIM, MOVIES, USERS)  # noqa: SLF001 (a fitted model's arrays, without fitting)
+    lightfm.item_embeddings, lightfm.item_biases = model.item_vectors, model.item_biases
+    lightfm.user_embeddings, lightfm.user_biases = model.user_vectors, np.zeros(USERS, dtype=np.float32)
+    every_item = np.arange(MOVIES, dtype=np.int32)
+
+    def full_argsort(i: int) -> object:
+        scores = model.ranking_items @ model.ranking_users[int(users[i]) - 1]
+        return np.argsort(-scores)[:10]
+
+    print(f"\n{MOVIES:,} movies x {DIM} dims, {USERS} users; artifact loaded in {load_seconds * 1e3:.0f} ms, "
+          f"{_loaded_megabytes(model):.1f} MB in memory")
+    baseline = _measure("baseline: LightFM.predict over every movie, 1 user",
+                        lambda i: lightfm.predict(np.full(MOVIES, users[i] - 1, dtype=np.int32), every_item))
+    _measure("baseline: numpy scores + full argsort top-10", full_argsort)
+    recommend = _measure("(a) recommend top-10", lambda i: scorer.recommend(int(users[i]), 10))
+    _measure("(b) recommend top-10, 100 excluded, allowed = half",
+             lambda i: scorer.recommend(int(users[i]), 10, exclude=excluded, allowed=allowed))
+    _measure("(c) predict_ratings, 100 movies", lambda i: scorer.predict_ratings(int(users[i]), batches[i % 50]))
+    _measure("(d) similar top-10", lambda i: scorer.similar(int(movies[i]), 10))
+    _measure("(e) fold_in, 50 ratings", lambda i: scorer.fold_in(fold_pairs))
+    print(f"recommend top-10 is {baseline / recommend:.0f}x faster than LightFM.predict over every movie")
+    assert len(scorer.recommend(int(users[0]), 10).items) == 10
+
+
+def test_training_on_ratings_small(shared_data: Path, tmp_path: Path) -> None:
+    db = tmp_path / "catalogue.sqlite3"
+    ingest(movies_dataset=shared_data / "movies-dataset", db_path=db, show_progress=False)
+    params = TrainingParams()
+    started = time.perf_counter()
+    result = train(datasets.from_catalogue(db, params.features), params, show_progress=False)
+    seconds = time.perf_counter() - started
+    counts = result.model.manifest["counts"]
+    print(f"\ntraining on ratings_small: {counts['ratings']:,} ratings, {counts['movies']:,} movies, "
+          f"{params.threads} threads: {seconds:.1f} s ({len(result.validation_curve)} validation epochs + "
+          f"{result.best_epoch} on all ratings)")
