@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -12,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api import graphiql
+from api import graphiql, rest
 from api.graphql_app import MoviegraphGraphQL
+from api.model_holder import ModelHolder
 from api.settings import Settings
 from loaders._common import Database
 from loaders.stats import table_counts
@@ -34,7 +36,8 @@ async def ready(request: Request) -> JSONResponse:
     except sqlite3.Error:
         logger.exception("database check failed")
         return JSONResponse({"status": "unavailable", "reason": "the catalogue database does not answer"}, status_code=503)
-    return JSONResponse({"status": "ok", "counts": counts})
+    model = request.app.state.models
+    return JSONResponse({"status": "ok", "counts": counts, "model": model.problem or "serving"})
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -43,9 +46,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = await Database.open(settings.db_path)
+        app.state.models = ModelHolder(settings.model_dir, settings.db_path)
+        await app.state.models.refresh()
+        watcher = asyncio.create_task(app.state.models.watch(settings.model_poll_seconds))
         try:
             yield
         finally:
+            watcher.cancel()
             await app.state.db.close()
 
     graphql = MoviegraphGraphQL(schema)
@@ -53,8 +60,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/health", health),
         Route("/ready", ready),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        *rest.routes,
         *graphiql.routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=rest.exception_handlers)
     app.state.settings = settings
     return app

@@ -14,6 +14,11 @@ import uvicorn
 from api.settings import Settings
 from data.errors import MoviegraphError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
+from ml import artifact, datasets, experiments, report
+from ml.training import TrainingParams, train
+
+# The real data of tests and benchmarks (../shared/data beside the checkout), evaluate's default.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _print_ingest(result: IngestResult) -> None:
@@ -43,6 +48,9 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
     if not settings.db_path.exists():
         print(f"no catalogue at {settings.db_path}: ingesting the embedded sample first")
         _print_ingest(ingest(movies_dataset=settings.sample_dir, db_path=settings.db_path))
+    if not settings.model_dir.exists():
+        print(f"no model at {settings.model_dir}: training one on {settings.db_path} first")
+        _train(settings.db_path, settings.model_dir, TrainingParams(), quiet=False)
     # Worker processes rebuild their settings from the environment, so pass the overrides on.
     os.environ.update(settings.as_environ())
     uvicorn.run(
@@ -53,6 +61,43 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
         workers=settings.workers,
         log_level=settings.log_level,
     )
+
+
+def _training_params(args: argparse.Namespace) -> TrainingParams:
+    overrides = {"components": args.components, "max_epochs": args.epochs, "learning_rate": args.learning_rate,
+                 "regularisation": args.regularisation}
+    return TrainingParams(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def train_command(args: argparse.Namespace, settings: Settings) -> None:
+    _train(args.db or settings.db_path, args.model_dir or settings.model_dir, _training_params(args), quiet=args.quiet)
+
+
+def _train(db_path: Path, model_dir: Path, params: TrainingParams, *, quiet: bool) -> None:
+    result = train(datasets.from_catalogue(db_path, params.features), params, show_progress=not quiet)
+    written = artifact.save(result.model, model_dir)
+    counts = result.model.manifest["counts"]
+    print(f"trained on {counts['ratings']:,} ratings of {counts['users']:,} users: {counts['movies']:,} movie vectors "
+          f"({counts['rated_movies']:,} rated) in {result.seconds:.1f} s, best epoch {result.best_epoch}, "
+          f"validation precision@{params.validation_k} {max(result.validation_curve):.4f}; artifact {model_dir} -> {written.name}")
+
+
+def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
+    sources = experiments.Sources(ml_100k=args.ml_100k, movies_dataset=args.movies_dataset, db_path=args.db)
+    evaluation = experiments.evaluate(sources, _training_params(args), show_progress=not args.quiet)
+    for path in report.write(evaluation, args.out):
+        print(path)
+    met = [t for t in evaluation.results["targets"] if t["met"]]
+    print(f"evaluated in {evaluation.results['seconds']} s: {len(met)} of {len(evaluation.results['targets'])} targets met, "
+          f"mean u1-u5 RMSE {evaluation.results['rating']['mean']['model']['rmse']}")
+
+
+def _add_training_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--components", type=int, help="LightFM vector dimension (default 64)")
+    parser.add_argument("--epochs", type=int, help="most epochs; early stopping picks the best (default 40)")
+    parser.add_argument("--learning-rate", type=float, help="adagrad learning rate (default 0.05)")
+    parser.add_argument("--regularisation", type=float, help="LightFM item and user alpha (default 1e-5)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +114,23 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
     ingest_parser.add_argument("--quiet", action="store_true", help="no progress bars")
     ingest_parser.set_defaults(run=ingest_command)
+
+    train_parser = commands.add_parser("train", help="train the recommender on the catalogue and publish its artifact")
+    train_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
+    train_parser.add_argument("--model-dir", type=Path, help="artifact path (default: $MOVIEGRAPH_MODEL_DIR)")
+    _add_training_options(train_parser)
+    train_parser.set_defaults(run=train_command)
+
+    evaluate_parser = commands.add_parser("evaluate", help="measure the model against baselines on real data")
+    evaluate_parser.add_argument("--ml-100k", type=Path, default=SHARED_DATA / "ml-100k", metavar="DIR",
+                                 help="MovieLens 100K directory with its official splits (default: %(default)s)")
+    evaluate_parser.add_argument("--movies-dataset", type=Path, default=SHARED_DATA / "movies-dataset", metavar="DIR",
+                                 help="The Movies Dataset directory, ingested into a temporary catalogue (default: %(default)s)")
+    evaluate_parser.add_argument("--db", type=Path, help="use this catalogue (with ratings_small) instead of ingesting")
+    evaluate_parser.add_argument("--out", type=Path, default=Path("var/evaluation"), metavar="DIR",
+                                 help="report directory (default: %(default)s)")
+    _add_training_options(evaluate_parser)
+    evaluate_parser.set_defaults(run=evaluate_command)
 
     serve_parser = commands.add_parser("serve", help="run the API (ingests the embedded sample if there is no database)")
     serve_parser.add_argument("--host")

@@ -21,6 +21,7 @@ class SettingsError(MoviegraphError):
 class Settings:
     db_path: Path = Path("var/moviegraph.sqlite3")
     model_dir: Path = Path("var/model")
+    model_poll_seconds: float = 2.0  # how often the server looks for a newly trained model
     sample_dir: Path = SAMPLE_DIR
     host: str = "127.0.0.1"
     port: int = 8000
@@ -46,6 +47,8 @@ class Settings:
     def validate(self) -> None:
         if not 0 < self.port < 65536:
             raise SettingsError(f"port {self.port} is not in 1..65535")
+        if self.model_poll_seconds <= 0:
+            raise SettingsError(f"model_poll_seconds must be positive, not {self.model_poll_seconds}")
         if self.workers < 1:
             raise SettingsError(f"workers must be at least 1, not {self.workers}")
 

@@ -4,6 +4,7 @@ MoviegraphError
  ├── IngestError        raw data cannot be ingested (missing file, bad download, bad option)
  │    └── ChecksumError a download's sha256 differs from the published one
  ├── ArtifactError      a model artifact is missing, corrupt or does not fit the database
+ │    └── ModelUnavailable  a request needs the model and none is serving
  ├── NotFound           an id the client asked for does not exist
  └── BadInput           a request argument is invalid
 """
@@ -36,6 +37,10 @@ class ChecksumError(IngestError):
 
 class ArtifactError(MoviegraphError):
     pass
+
+
+class ModelUnavailable(ArtifactError):
+    code = "MODEL_UNAVAILABLE"
 
 
 class NotFound(MoviegraphError):

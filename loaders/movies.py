@@ -40,7 +40,7 @@ class MovieQuery:
     genre_keys: Sequence[str] = ()
     year_from: int | None = None
     year_to: int | None = None
-    language: PlaceName | None = None
+    languages: Sequence[PlaceName] = ()  # any of them
     country: PlaceName | None = None
     company_key: str | None = None
     director_key: str | None = None
@@ -61,8 +61,9 @@ def _conditions(q: MovieQuery) -> list[ColumnElement[bool]]:
         where.append(col(Movie.year) >= q.year_from)
     if q.year_to is not None:
         where.append(col(Movie.year) <= q.year_to)
-    if q.language is not None:
-        where.append(col(Movie.original_language).in_(place_codes(Language, q.language)))
+    if q.languages:
+        codes = [place_codes(Language, language) for language in q.languages]
+        where.append(col(Movie.original_language).in_(codes[0].union(*codes[1:])))
     if q.country is not None:
         countries = place_codes(Country, q.country)
         where.append(col(Movie.id).in_(select(MovieCountry.movie_id).where(col(MovieCountry.country_id).in_(countries))))
@@ -99,6 +100,11 @@ def _ordered(statement: Select[Any], q: MovieQuery) -> Select[Any]:
 async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int) -> Rows:
     statement = select(Movie).where(*_conditions(q)).offset(offset).limit(limit)
     return await db.fetch(compile_sql(_ordered(statement, q)))
+
+
+async def select_movie_ids(db: Database, q: MovieQuery) -> list[int]:
+    """Every movie id the query matches, in no particular order."""
+    return [row.id for row in await db.fetch(compile_sql(select(Movie.id).where(*_conditions(q))))]
 
 
 async def count_movies(db: Database, q: MovieQuery) -> int:

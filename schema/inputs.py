@@ -61,7 +61,7 @@ class MovieFilter:
             genre_keys=[fold(genre) for genre in self.genres or ()],
             year_from=self.year_from,
             year_to=self.year_to,
-            language=place_names.language(self.original_language) if self.original_language else None,
+            languages=[place_names.language(self.original_language)] if self.original_language else [],
             country=place_names.country(self.country) if self.country else None,
             company_key=_folded(self.company),
             director_key=_folded(self.director),

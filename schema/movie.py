@@ -15,6 +15,8 @@ from schema.keyword import Keyword
 from schema.language import Language
 from schema.pagination import MAX_PAGE, page_window
 from schema.person import CastCredit, CrewCredit, Person
+from schema import recommending
+from schema.recommendation import SimilarMovie
 from schema.scalars import BigInt
 
 
@@ -127,3 +129,7 @@ class Movie:
     @strawberry.field(description="TMDB keywords, by name.")
     async def keywords(self, info: Info) -> list[Keyword]:
         return [Keyword.from_row(row) for row in await info.context.loaders.keyword.by_movie.load(self._id)]
+
+    @strawberry.field(description=f"The movies most like this one by the recommender's item vectors, at most `first` (up to {MAX_PAGE}).")
+    def similar(self, info: Info, first: int = 10) -> list[SimilarMovie]:
+        return recommending.similar(info, self._id, first)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
-from schema import lookup, place_names
+from schema import lookup, place_names, recommending
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -15,6 +15,7 @@ from schema.language import Language
 from schema.movie import Movie
 from schema.pagination import MAX_PAGE, Connection, connection, page_window
 from schema.person import Person
+from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter
 
 PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
 NAME_HELP = "Look up by `id` or by `name` (case- and accent-insensitive); give exactly one."
@@ -105,6 +106,27 @@ class Query:
     @strawberry.field(description=f"Original languages of movies. {PREFIX_HELP} {PAGE_HELP}")
     async def languages(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Language]:
         return await lookup.page(info, "language", Language.from_row, name, first, after)
+
+    @strawberry.field(
+        description="A user's best movies, best first, at most `first` (up to 100); movies the user rated are left "
+        "out unless `excludeRated` is false. A user the model does not know gets the most rated movies "
+        "(`personalized: false`)."
+    )
+    async def recommend(
+        self, info: Info, user: strawberry.ID, first: int = 10, filter: RecommendFilter | None = None, exclude_rated: bool = True
+    ) -> list[Recommendation]:
+        return await recommending.recommend(info, user, first, filter, exclude_rated)
+
+    @strawberry.field(
+        description=f"The 1-5 star ratings `user` is predicted to give `items` (TMDB movie ids, at most {recommending.MAX_ITEMS}), "
+        "in the order asked. Unknown movie ids are a NOT_FOUND error listing them."
+    )
+    def predicted_ratings(self, info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
+        return recommending.predicted_ratings(info, user, items)
+
+    @strawberry.field(description="The recommender model currently serving.")
+    def model_info(self, info: Info) -> ModelInfo:
+        return recommending.model_info(info)
 
     @strawberry.field(description="A person (cast or crew) by TMDB id; null when there is none.")
     async def person(self, info: Info, id: strawberry.ID) -> Person | None:

@@ -34,3 +34,16 @@ def real_catalogue(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
     """The catalogue ingested from ../shared/data's real rows (7,020 movies), built once per run."""
     path = tmp_path_factory.mktemp("real") / "catalogue.sqlite3"
     return ingest(movies_dataset=shared_data / "movies-dataset", db_path=path, show_progress=False), path
+
+
+@pytest.fixture(scope="session")
+def sample_model(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained on the sample catalogue (few epochs: tests check wiring, evaluate checks quality)."""
+    from ml import artifact, datasets
+    from ml.training import TrainingParams, train
+
+    params = TrainingParams(max_epochs=8, components=32)
+    result = train(datasets.from_catalogue(sample_db, params.features), params, show_progress=False)
+    target = tmp_path_factory.mktemp("model") / "model"
+    artifact.save(result.model, target)
+    return target

@@ -106,9 +106,9 @@ def _int(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def read_ratings(location: Path, report: FileReport) -> Iterator[tuple[int, int, float, int]]:
-    """u.data: (user id, item id, rating, timestamp); ratings are whole stars 1-5."""
-    for user_text, item_text, rating_text, stamp_text in _fields(location, "u.data", "\t", 4, report):
+def read_ratings(location: Path, report: FileReport, name: str = "u.data") -> Iterator[tuple[int, int, float, int]]:
+    """u.data, or an official split such as `name="u1.base"`: (user id, item id, rating, timestamp), whole stars 1-5."""
+    for user_text, item_text, rating_text, stamp_text in _fields(location, name, "\t", 4, report):
         user, item, rating, stamp = _int(user_text), _int(item_text), _int(rating_text), _int(stamp_text)
         if user is None or item is None or stamp is None:
             report.reject("bad id or timestamp")

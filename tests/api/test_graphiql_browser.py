@@ -51,12 +51,12 @@ def _wait_for(what: str, probe: Callable[[], T | None], timeout: float, diagnose
 
 
 @pytest.fixture
-def server(sample_db: Path, tmp_path: Path) -> Iterator[str]:
+def server(sample_db: Path, sample_model: Path, tmp_path: Path) -> Iterator[str]:
     """`moviegraph serve` on a free port over the sample catalogue; yields its base URL."""
     port = free_port()
     base = f"http://{HOST}:{port}"
     command = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--port", str(port), "--db", str(sample_db)]
-    with serving(command, f"{base}/health", tmp_path / "server.log", {"MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model")}):
+    with serving(command, f"{base}/health", tmp_path / "server.log", {"MOVIEGRAPH_MODEL_DIR": str(sample_model)}):
         yield base
 
 

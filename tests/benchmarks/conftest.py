@@ -28,3 +28,16 @@ def fullsize_db(fullsize_dir: Path) -> Path:
     if not path.is_file():
         ingest(movies_dataset=fullsize_dir, db_path=path, show_progress=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def fullsize_model(fullsize_db: Path) -> Path:
+    """The recommender trained (default parameters) on the full-size catalogue's ratings."""
+    from ml import artifact, datasets
+    from ml.training import TrainingParams, train
+
+    target = BENCH_DIR / "model"
+    if not target.exists():
+        params = TrainingParams()
+        artifact.save(train(datasets.from_catalogue(fullsize_db, params.features), params, show_progress=False).model, target)
+    return target

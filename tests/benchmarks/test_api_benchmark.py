@@ -8,15 +8,20 @@ Workloads: (a) movie(id: 862) (Toy Story, in both catalogues) with genres, compa
 directors and cast(first: 5); (b) movies(first: 100) with the same nesting; (c) search(text:
 "matrix") (no hits in the sample, 7 in the full size); (d) director(name: "John Lasseter") with
 aggregates and his movies (1 in the sample, 96 in the full size). The floor gets (a)'s request.
+Recommender workloads, with a model trained on each catalogue's ratings (ratings_small): (e)
+recommend(user: 1, first: 10); (f) predictedRatings(user: 1) of the 100 lowest movie ids; (g)
+movie(id: 862) { similar(first: 10) }.
 Every response is checked: status 200, no `errors`, the expected data.
 Targets for the full size: (a) p50 at most 3x the floor's p50 at 1 client and at least 400 req/s
-at 8 clients; p50 at 1 client at most 25 ms for (b), 5 ms for (c), 10 ms for (d)."""
+at 8 clients; p50 at 1 client at most 25 ms for (b), 5 ms for (c), 10 ms for (d), 5 ms for (e),
+(f) and (g)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import sqlite3
 import statistics
 import sys
 import time
@@ -80,6 +85,21 @@ def check_search(data: dict[str, Any], catalogue: Catalogue) -> None:
     assert all("matrix" in edge["node"]["title"].lower() for edge in found["edges"])
 
 
+def check_recommend(data: dict[str, Any], catalogue: Catalogue) -> None:
+    items = data["recommend"]
+    assert len(items) == 10 and all(item["personalized"] and 1 <= item["predictedRating"] <= 5 for item in items)
+
+
+def check_predicted(data: dict[str, Any], catalogue: Catalogue) -> None:
+    ratings = data["predictedRatings"]
+    assert len(ratings) == 100 and all(1 <= rating["rating"] <= 5 for rating in ratings)
+
+
+def check_similar(data: dict[str, Any], catalogue: Catalogue) -> None:
+    similar = data["movie"]["similar"]
+    assert len(similar) == 10 and all(item["movie"]["id"] != "862" for item in similar)
+
+
 def check_director(data: dict[str, Any], catalogue: Catalogue) -> None:
     director = data["director"]
     assert director["name"] == "John Lasseter"
@@ -96,8 +116,9 @@ class Workload:
     check: Check
     target_p50_ms: float | None = None  # at 1 client, full size
 
-    def payload(self) -> bytes:
-        return json.dumps({"query": (QUERIES / self.query_file).read_text(), "variables": self.variables}).encode()
+    def payload(self, items: list[str]) -> bytes:
+        variables = {**self.variables, "items": items} if self.query_file == "predicted_ratings.graphql" else self.variables
+        return json.dumps({"query": (QUERIES / self.query_file).read_text(), "variables": variables}).encode()
 
 
 WORKLOADS = [
@@ -105,6 +126,9 @@ WORKLOADS = [
     Workload("(b) movies(first: 100)", "movie_page.graphql", {"first": 100, "castFirst": 5}, 100, check_page, 25),
     Workload('(c) search "matrix"', "search.graphql", {"text": "matrix"}, 300, check_search, 5),
     Workload("(d) director Lasseter", "director_success.graphql", {"name": "John Lasseter"}, 300, check_director, 10),
+    Workload("(e) recommend top 10", "recommend.graphql", {"user": "1", "first": 10}, 300, check_recommend, 5),
+    Workload("(f) predictedRatings x100", "predicted_ratings.graphql", {"user": "1"}, 300, check_predicted, 5),
+    Workload("(g) similar top 10", "similar.graphql", {"id": "862", "first": 10}, 300, check_similar, 5),
 ]
 DETAIL_RATIO_TARGET = 3.0
 DETAIL_THROUGHPUT_TARGET = 400.0
@@ -247,6 +271,9 @@ def _verdict(met: bool) -> str:
 def test_api_latency(dataset: str, floor_port: int, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     catalogue = CATALOGUES[dataset]
     db: Path = request.getfixturevalue(f"{dataset}_db")
+    model: Path = request.getfixturevalue(f"{dataset}_model")
+    with sqlite3.connect(db) as conn:
+        items = [str(movie) for (movie,) in conn.execute("SELECT id FROM movie ORDER BY id LIMIT 100")]
     port = free_port()
     command = [str(Path(sys.executable).parent / "moviegraph"), "serve",
                "--host", HOST, "--port", str(port), "--workers", "1", "--db", str(db)]
@@ -254,13 +281,13 @@ def test_api_latency(dataset: str, floor_port: int, request: pytest.FixtureReque
 
     floor: dict[int, Result] = {}
     results: dict[tuple[str, int], Result] = {}
-    detail_payload = WORKLOADS[0].payload()
+    detail_payload = WORKLOADS[0].payload(items)
     for clients in CLIENTS:
         floor[clients], responses = drive(floor_port, "/", detail_payload, WORKLOADS[0].requests, clients)
         check_floor(responses)
-    with serving(command, f"http://{HOST}:{port}/health", tmp_path / "server.log"):
+    with serving(command, f"http://{HOST}:{port}/health", tmp_path / "server.log", {"MOVIEGRAPH_MODEL_DIR": str(model)}):
         for workload in WORKLOADS:
-            payload = workload.payload()
+            payload = workload.payload(items)
             for clients in CLIENTS:
                 results[workload.label, clients], responses = drive(port, "/graphql", payload, workload.requests, clients)
                 check_graphql(responses, workload.check, catalogue)

@@ -1,0 +1,71 @@
+"""What training reads from the SQLite catalogue: movie ids, ratings, users and content tokens.
+
+Training runs offline, so this uses the stdlib sqlite3 driver, read-only; the request path reads
+the catalogue through `loaders/` and never touches this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from data.errors import MoviegraphError
+from ml.features import decade_token, demographic_tokens, genre_token
+from ml.interactions import Ratings
+from ml.types import IdArray
+
+# (query, token prefix): each query yields (movie id, token value) pairs.
+_TOKEN_QUERIES = (
+    ("SELECT mg.movie_id, g.name FROM moviegenre mg JOIN genre g ON g.id = mg.genre_id", None),
+    ("SELECT movie_id, person_id FROM crew WHERE job = 'Director'", "director"),
+    ('SELECT movie_id, person_id FROM "cast" WHERE "order" < :top_cast', "cast"),
+    ("SELECT movie_id, company_id FROM moviecompany", "company"),
+    ("SELECT id, collection_id FROM movie WHERE collection_id IS NOT NULL", "collection"),
+    ("SELECT id, original_language FROM movie WHERE original_language IS NOT NULL", "language"),
+    ("SELECT movie_id, keyword_id FROM moviekeyword", "keyword"),
+)
+
+
+@contextlib.contextmanager
+def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
+    if not db_path.is_file():
+        raise MoviegraphError(f"no catalogue at {db_path}; run `moviegraph ingest` first")
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def movie_ids(conn: sqlite3.Connection) -> IdArray:
+    """Every catalogue movie id, ascending: the item order of a trained model."""
+    return np.array([row[0] for row in conn.execute("SELECT id FROM movie ORDER BY id")], dtype=np.int64)
+
+
+def ratings(conn: sqlite3.Connection) -> Ratings:
+    return Ratings.from_rows(conn.execute("SELECT user_id, movie_id, rating FROM rating").fetchall())
+
+
+def users(conn: sqlite3.Connection) -> tuple[IdArray, list[list[str]]]:
+    """User ids, ascending, and each user's demographic tokens (none for sources without them)."""
+    rows = conn.execute("SELECT id, age, gender, occupation FROM user ORDER BY id").fetchall()
+    return np.array([r[0] for r in rows], dtype=np.int64), [demographic_tokens(r[1], r[2], r[3]) for r in rows]
+
+
+def movie_tokens(conn: sqlite3.Connection, ids: IdArray, top_cast: int) -> list[list[str]]:
+    """Content tokens of each movie in `ids`: genres, directors, top-billed cast, companies,
+    collection, original language, release decade and keywords."""
+    tokens: dict[int, list[str]] = defaultdict(list)
+    for query, prefix in _TOKEN_QUERIES:
+        for movie_id, value in conn.execute(query, {"top_cast": top_cast}):
+            token = genre_token(value) if prefix is None else f"{prefix}:{value}"
+            if token is not None:
+                tokens[movie_id].append(token)
+    for movie_id, year in conn.execute("SELECT id, year FROM movie WHERE year IS NOT NULL"):
+        tokens[movie_id].append(decade_token(year))
+    return [tokens.get(int(movie_id), []) for movie_id in ids]

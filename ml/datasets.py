@@ -1,0 +1,89 @@
+"""Training sets: the catalogue's ratings, and MovieLens 100K read raw with its official splits.
+
+ml-100k is read from its own files, not from a catalogue ingested from it, because the official
+splits name every rating while an ingest keeps only the ratings of items linked to a catalogue
+movie. Linked items take the catalogue's content tokens, the others the genres and year of u.item.
+Items are linked here by unique title + year against the catalogue (`data.movielens_sources.
+TitleIndex`, the ingest's matcher); the ingest's extra bridge through ml-latest-small is private to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from data.errors import MoviegraphError
+from data.movielens_sources import TitleIndex
+from data.readers import movielens_100k as ml100k
+from data.readers._common import FileReport
+from ml import catalogue
+from ml.features import FeatureParams, decade_token, demographic_tokens, genre_token
+from ml.interactions import Ratings
+from ml.training import TrainingSet
+from ml.types import IdArray
+
+
+def from_catalogue(db_path: Path, params: FeatureParams) -> TrainingSet:
+    """Every catalogue movie and user, with the catalogue's ratings."""
+    with catalogue.connect(db_path) as conn:
+        ratings = catalogue.ratings(conn)
+        if not len(ratings):
+            raise MoviegraphError(f"{db_path} has no ratings to train on; ingest a ratings source (`moviegraph ingest --ratings ...`)")
+        movie_ids = catalogue.movie_ids(conn)
+        user_ids, user_tokens = catalogue.users(conn)
+        return TrainingSet(ratings, movie_ids, catalogue.movie_tokens(conn, movie_ids, params.top_cast), user_ids, user_tokens)
+
+
+@dataclass(frozen=True)
+class MovieLens100k:
+    """ml-100k's items (with content tokens) and users (with demographics); ratings read per file."""
+
+    location: Path
+    item_ids: IdArray
+    item_tokens: list[list[str]]
+    user_ids: IdArray
+    user_tokens: list[list[str]]
+    linked_items: int
+
+    @classmethod
+    def read(cls, location: Path, params: FeatureParams, db_path: Path | None = None) -> MovieLens100k:
+        """Reads u.item and u.user; with a catalogue, linked items take its tokens."""
+        items = list(ml100k.read_items(location, FileReport("u.item")))
+        users = list(ml100k.read_users(location, FileReport("u.user")))
+        tokens = [_item_tokens(item) for item in items]
+        linked = 0
+        if db_path is not None:
+            with catalogue.connect(db_path) as conn:
+                titles = TitleIndex()
+                for movie_id, title, year in conn.execute("SELECT id, title, year FROM movie WHERE year IS NOT NULL"):
+                    titles.add(title, year, movie_id)
+                links = {i: movie for i, item in enumerate(items) if (movie := titles.find(item.title, item.year)) is not None}
+                movie_ids = np.array(list(links.values()), dtype=np.int64)
+                for i, movie_tokens in zip(links, catalogue.movie_tokens(conn, movie_ids, params.top_cast)):
+                    tokens[i] = movie_tokens
+                linked = len(links)
+        return cls(
+            location,
+            np.array([item.id for item in items], dtype=np.int64),
+            tokens,
+            np.array([user.id for user in users], dtype=np.int64),
+            [demographic_tokens(user.age, user.gender, user.occupation) for user in users],
+            linked,
+        )
+
+    def ratings(self, name: str) -> Ratings:
+        """The ratings of u.data or of an official split file ("u1.base", "ua.test", ...)."""
+        rows = [(user, item, rating) for user, item, rating, _ in ml100k.read_ratings(self.location, FileReport(name), name=name)]
+        return Ratings.from_rows(rows)
+
+    def training_set(self, ratings: Ratings) -> TrainingSet:
+        return TrainingSet(ratings, self.item_ids, self.item_tokens, self.user_ids, self.user_tokens)
+
+
+def _item_tokens(item: ml100k.Item) -> list[str]:
+    tokens = [token for genre in item.genres if (token := genre_token(genre)) is not None]
+    if item.year is not None:
+        tokens.append(decade_token(item.year))
+    return tokens

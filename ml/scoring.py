@@ -1,0 +1,156 @@
+"""Request-time scoring: recommendations, predicted ratings, similar movies and fold-in, in numpy.
+
+One `Scorer` per process holds the artifact's contiguous float32 arrays. A request is one
+matrix-vector product over the movies plus a partial sort: no LightFM `predict`, no pandas, no
+movie x movie similarity matrix. Creating a Scorer pins BLAS to one thread for the whole process:
+requests are small and run side by side, and a BLAS thread pool woken per request cost more than
+the product itself (p95 8 ms against 0.5 ms on 45,000 movies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from threadpoolctl import threadpool_limits
+
+from data.errors import BadInput, NotFound
+from ml import artifact, catalogue
+from ml.model import Model
+from ml.rating_head import RATING_MAX, UserParams
+from ml.types import FloatArray, IdArray, IndexArray
+
+__all__ = ["ModelInfo", "Recommendation", "Recommendations", "Scorer", "Similar", "UserParams"]
+
+
+class Recommendation(NamedTuple):
+    movie_id: int
+    score: float  # the ranking score: LightFM's for a known user, training ratings for popularity
+    predicted_rating: float  # 1..5 stars from the rating head
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    items: list[Recommendation]
+    personalized: bool  # False: the user is unknown and these are the most rated movies
+
+
+class Similar(NamedTuple):
+    movie_id: int
+    score: float  # cosine similarity of the two item vectors, -1..1
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    version: int
+    trained_at: str
+    metrics: dict[str, Any]
+
+
+class Scorer:
+    """Scores one trained model; every method takes and returns external ids (TMDB movie ids)."""
+
+    def __init__(self, model: Model) -> None:
+        threadpool_limits(limits=1, user_api="blas")
+        self._model = model
+        self._head = model.head
+
+    @classmethod
+    def load(cls, model_dir: Path, *, db_path: Path | None = None) -> Scorer:
+        """The artifact at `model_dir`, checked; with `db_path`, also against the catalogue's movies."""
+        model = artifact.load(model_dir)
+        if db_path is not None:
+            with catalogue.connect(db_path) as conn:
+                artifact.check_catalogue(model, catalogue.movie_ids(conn))
+        return cls(model)
+
+    @property
+    def movie_ids(self) -> IdArray:
+        """int64 [n_movies]: the movie order of `allowed` masks (read-only)."""
+        ids = self._model.movie_ids.view()
+        ids.flags.writeable = False
+        return ids
+
+    def mask(self, movie_ids: Iterable[int]) -> npt.NDArray[np.bool_]:
+        """bool [n_movies] in `movie_ids` order: True for the given movies (an `allowed` for recommend)."""
+        return np.isin(self._model.movie_ids, np.fromiter(movie_ids, dtype=np.int64))
+
+    @property
+    def model_info(self) -> ModelInfo:
+        manifest = self._model.manifest
+        return ModelInfo(manifest["version"], manifest["created_at"], dict(manifest.get("metrics", {})))
+
+    def recommend(
+        self, user_id: int, k: int = 10, exclude: set[int] | None = None, allowed: npt.NDArray[np.bool_] | None = None,
+    ) -> Recommendations:
+        """The user's k best movies, best first, without `exclude` and only where `allowed`
+        (bool [n_movies] in `movie_ids` order). An unknown user gets the most rated movies."""
+        if k < 1:
+            raise BadInput(f"k must be at least 1, not {k}")
+        model = self._model
+        row = model.users.row(user_id)
+        if row is None:
+            scores = model.popularity.copy()
+        else:
+            scores = model.ranking_items @ model.ranking_users[row]
+        if allowed is not None:
+            if allowed.shape != scores.shape or allowed.dtype != np.bool_:
+                raise BadInput(f"allowed must be a bool array of shape ({len(scores)},) in Scorer.movie_ids order")
+            scores = np.where(allowed, scores, np.float32(-np.inf))
+        if exclude:
+            rows = model.movies.rows(np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+            scores[rows[rows >= 0]] = -np.inf
+        top = _top(scores, k)
+        top = top[np.isfinite(scores[top])]
+        ratings = self._head.rate(self._head.user(row), model.unit_vectors, top)
+        items = [Recommendation(int(m), float(s), float(r)) for m, s, r in zip(model.movie_ids[top], scores[top], ratings)]
+        return Recommendations(items, personalized=row is not None)
+
+    def predict_ratings(self, user: int | UserParams, movie_ids: Sequence[int]) -> FloatArray:
+        """float32 1..5 ratings of `movie_ids`, in their order, for a user id (an unknown one gets
+        the bias baseline) or for params from `fold_in`. Raises NotFound listing unknown movie ids."""
+        rows = self._movie_rows(movie_ids)
+        params = user if isinstance(user, UserParams) else self._head.user(self._model.users.row(user))
+        return self._head.rate(params, self._model.unit_vectors, rows)
+
+    def similar(self, movie_id: int, k: int = 10) -> list[Similar]:
+        """The k movies whose item vectors are closest in angle, best first. A movie with neither
+        ratings nor content features has no vector, and so no neighbours: []."""
+        if k < 1:
+            raise BadInput(f"k must be at least 1, not {k}")
+        row = int(self._movie_rows([movie_id])[0])
+        unit = self._model.unit_vectors
+        if not unit[row].any():
+            return []
+        scores = unit @ unit[row]
+        scores[row] = -np.inf
+        top = _top(scores, k)
+        return [Similar(int(m), float(s)) for m, s in zip(self._model.movie_ids[top], scores[top])]
+
+    def fold_in(self, ratings: Iterable[tuple[int, float]]) -> UserParams:
+        """A user's rating-head params solved from (movie id, rating) pairs, as training solves them;
+        pass them to `predict_ratings` to score a new or changed user without retraining."""
+        pairs = list(ratings)
+        values = np.array([rating for _, rating in pairs], dtype=np.float32)
+        if not np.all((values >= 0.5) & (values <= RATING_MAX)):
+            raise BadInput(f"ratings must be between 0.5 and {RATING_MAX:g} stars")
+        rows = self._movie_rows([movie_id for movie_id, _ in pairs])
+        return self._head.fold_in(self._model.unit_vectors, rows, values)
+
+    def _movie_rows(self, movie_ids: Sequence[int]) -> IndexArray:
+        ids = np.asarray(movie_ids, dtype=np.int64)
+        rows = self._model.movies.rows(ids)
+        if (rows < 0).any():
+            raise NotFound("movie ids", [str(i) for i in dict.fromkeys(ids[rows < 0].tolist())])
+        return rows
+
+
+def _top(scores: FloatArray, k: int) -> IndexArray:
+    """Rows of the k highest scores, highest first: a partition, then a sort of just those k."""
+    k = min(k, len(scores))
+    top = np.argpartition(scores, len(scores) - k)[len(scores) - k :]
+    return top[np.argsort(-scores[top], kind="stable")].astype(np.int64)

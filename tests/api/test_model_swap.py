@@ -1,0 +1,59 @@
+"""A newly trained artifact is picked up without a restart; a corrupt one is refused and the old
+model keeps serving."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+
+INFO = "{ modelInfo { trainedAt } recommend(user: 4, first: 3) { score } }"
+
+
+def _info(client: TestClient) -> dict:
+    body = client.post("/graphql", json={"query": INFO}).json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def _publish(source: Path, target: Path, name: str) -> Path:
+    """Copies an artifact to a new directory and repoints the `target` symlink at it, as `train` does."""
+    build = target.parent / name
+    shutil.copytree(source.resolve(), build)
+    link = target.with_name(".link")
+    link.symlink_to(build.name)
+    link.replace(target)
+    return build
+
+
+def test_new_artifact_is_swapped_in_and_a_corrupt_one_refused(sample_db: Path, sample_model: Path, tmp_path: Path) -> None:
+    target = tmp_path / "model"
+    first = _publish(sample_model, target, "v1")
+    settings = Settings(db_path=sample_db, model_dir=target, model_poll_seconds=3600)
+    with TestClient(create_app(settings)) as client:
+        models = client.app.state.models  # type: ignore[attr-defined]
+        before = _info(client)
+
+        second = _publish(sample_model, target, "v2")
+        manifest = second / "manifest.json"
+        manifest.write_text(manifest.read_text().replace(before["modelInfo"]["trainedAt"], "2030-01-01T00:00:00+00:00"))
+        assert client.portal.call(models.refresh) is True  # type: ignore[union-attr]
+        assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
+
+        corrupt = _publish(sample_model, target, "v3")
+        (corrupt / "item_biases.npy").write_bytes(b"not a numpy file")
+        assert client.portal.call(models.refresh) is False  # type: ignore[union-attr]
+        assert "refused" in models.problem
+        assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
+
+        nan = _publish(sample_model, target, "v4")
+        biases = np.load(nan / "item_biases.npy")
+        np.save(nan / "item_biases.npy", np.full_like(biases, np.nan))
+        assert client.portal.call(models.refresh) is False  # type: ignore[union-attr]
+        assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
+    assert first.is_dir()

@@ -1,0 +1,31 @@
+"""Reduced real-data checks (marker `slow`); `moviegraph evaluate` runs the full protocol."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from data.ingest import ingest
+from ml.baselines import BiasBaseline
+from ml.datasets import MovieLens100k
+from ml.evaluation import rating_errors
+from ml.training import TrainingParams, train
+
+pytestmark = pytest.mark.slow
+
+
+def test_rating_head_beats_the_bias_baseline_on_ml100k_u1(shared_data: Path, tmp_path: Path) -> None:
+    params = TrainingParams()
+    db = tmp_path / "catalogue.sqlite3"
+    ingest(movies_dataset=shared_data / "movies-dataset", db_path=db, show_progress=False)
+    ml = MovieLens100k.read(shared_data / "ml-100k", params.features, db)
+    assert ml.linked_items > 1_500
+    train_ratings, test_ratings = ml.ratings("u1.base"), ml.ratings("u1.test")
+    assert (len(train_ratings), len(test_ratings)) == (80_000, 20_000)
+    model = train(ml.training_set(train_ratings), params, show_progress=False).model
+    train_matrix, test_matrix = train_ratings.matrix(model.users, model.movies), test_ratings.matrix(model.users, model.movies)
+    rmse = float(np.sqrt(np.mean(rating_errors(model, test_matrix, train_matrix) ** 2)))
+    baseline = float(np.sqrt(np.mean(rating_errors(BiasBaseline.fit(train_matrix, params.head), test_matrix, train_matrix) ** 2)))
+    # u1 measured 0.897 against 0.955 for the bias baseline (moviegraph evaluate).
+    assert rmse <= 0.905 and rmse < baseline - 0.04
+

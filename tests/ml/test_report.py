@@ -1,0 +1,36 @@
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ml import report
+from ml.experiments import CURVE_K, RATING_SPLITS, TARGETS, Evaluation
+
+
+def _evaluation() -> Evaluation:
+    accuracy = {"rmse": 0.9, "mae": 0.7}
+    ranking = {"precision_at_10": 0.27, "recall_at_10": 0.27, "ndcg_at_10": 0.3, "auc": 0.94}
+    results = {
+        "data": {"ml_100k_items": 1682, "ml_100k_items_linked_to_catalogue": 1562},
+        "rating": {"splits": {s: {m: accuracy for m in ("model", "global_mean", "bias_baseline")} for s in RATING_SPLITS},
+                   "mean": {m: accuracy for m in ("model", "global_mean", "bias_baseline")}},
+        "ranking_ml100k": {m: ranking for m in ("hybrid", "collaborative", "popularity")},
+        "ranking_ratings_small": {**{m: ranking for m in ("hybrid", "collaborative", "popularity")}, "ratings": {"train": 8, "test": 2}},
+        "cold_start": {"hybrid": {"auc": 0.75}, "collaborative": {"auc": 0.5}, "held_out": {"movies": 420, "ratings": 7000, "users": 600}},
+        "training": {"ml-100k u1": {"best_epoch": 12, "seconds": 30.0}},
+        "targets": [{"metric": path, "target": f"{op} {t}", "value": t, "met": True} for path, op, t in TARGETS],
+        "seconds": 100.0,
+    }
+    actual = np.repeat(np.arange(1, 6, dtype=np.float32), 10)
+    return Evaluation(results, (actual, actual + 0.1), {"hybrid": [0.3] * len(CURVE_K)}, {"ml-100k u1": [0.1, 0.12, 0.11]})
+
+
+def test_the_report_has_json_markdown_and_three_png_plots(tmp_path: Path) -> None:
+    paths = report.write(_evaluation(), tmp_path / "out")
+    assert [p.name for p in paths] == ["evaluation.json", "evaluation.md", *report.PLOTS]
+    assert json.loads(paths[0].read_text())["cold_start"]["hybrid"]["auc"] == 0.75
+    markdown = paths[1].read_text()
+    assert "| cold_start.hybrid.auc | >= 0.7 | 0.7 | yes |" in markdown
+    assert "| **mean** | **0.9 / 0.7** |" in markdown
+    for plot in paths[2:]:
+        assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

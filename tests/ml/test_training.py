@@ -1,0 +1,49 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ml.interactions import Ratings
+from ml.training import TrainingResult, TrainingSet, train
+from tests.ml.conftest import TINY
+
+
+def test_every_catalogue_movie_gets_a_finite_vector(sample_set: TrainingSet, trained: TrainingResult) -> None:
+    model = trained.model
+    assert model.item_vectors.shape == (len(sample_set.movie_ids), TINY.components)
+    assert model.item_vectors.dtype == np.float32 and np.isfinite(model.item_vectors).all()
+    counts = model.manifest["counts"]
+    assert (counts["movies"], counts["ratings"]) == (474, 14_246)
+    assert counts["rated_movies"] == len(np.unique(sample_set.ratings.movie_ids))
+    assert 1 <= trained.best_epoch <= len(trained.validation_curve) <= TINY.max_epochs
+
+
+def _cold_world() -> TrainingSet:
+    """Movies 1-6 are rated; 7 (genre:x + director:1), 8 (the same), 9 (genre:x), 10 (director:1)
+    and 11 (no tokens) are not."""
+    rng = np.random.default_rng(0)
+    rows = [(user, movie, float(rng.integers(1, 6))) for user in range(1, 31) for movie in range(1, 7) if rng.random() < 0.7]
+    tokens = [["genre:x"], ["genre:x", "director:1"], ["director:1"], ["genre:y"], ["genre:y"], []]
+    tokens += [["genre:x", "director:1"], ["director:1", "genre:x"], ["genre:x"], ["director:1"], []]
+    return TrainingSet(Ratings.from_rows(rows), np.arange(1, 12), tokens, np.arange(1, 31), [[] for _ in range(30)])
+
+
+def test_movies_without_ratings_get_vectors_from_their_content_features_alone() -> None:
+    model = train(_cold_world(), dataclasses.replace(TINY, validation_fraction=0.2), show_progress=False).model
+    vectors, biases = model.item_vectors, model.item_biases
+    row = {int(movie_id): i for i, movie_id in enumerate(model.movie_ids)}
+    assert np.array_equal(vectors[row[7]], vectors[row[8]])
+    # Row 7 weighs genre:x and director:1 a half each; rows 9 and 10 hold one of them at weight 1.
+    assert np.allclose(vectors[row[7]], (vectors[row[9]] + vectors[row[10]]) / 2, atol=1e-6)
+    assert np.allclose(biases[row[7]], (biases[row[9]] + biases[row[10]]) / 2, atol=1e-6)
+    assert np.abs(vectors[row[9]]).sum() > 0
+    assert not vectors[row[11]].any() and biases[row[11]] == 0
+    assert model.popularity[[row[m] for m in (7, 8, 9, 10, 11)]].sum() == 0
+
+
+def test_bad_parameters_and_empty_ratings_are_refused(sample_set: TrainingSet) -> None:
+    with pytest.raises(ValueError, match="components must be at least 1"):
+        dataclasses.replace(TINY, components=0)
+    empty = dataclasses.replace(sample_set, ratings=Ratings.from_rows([]))
+    with pytest.raises(ValueError, match="no ratings"):
+        train(empty, TINY, show_progress=False)
