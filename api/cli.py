@@ -22,8 +22,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _print_ingest(result: IngestResult) -> None:
-    for report in result.reports:
-        print(report.summary())
+    for file_report in result.reports:
+        print(file_report.summary())
     for key, value in sorted(result.facts.items()):
         if "link" in key:
             print(f"{key}: {value}")

@@ -88,6 +88,7 @@ class _Statements:
     def __init__(self, entity: Entity) -> None:
         m, table = entity.membership, entity.table
         self.membership = m
+        self._movies: dict[tuple[OrderField, bool], SQL] = {}
         movie_count = select(func.count()).select_from(m).where(m.c.parent_id == entity.id).scalar_subquery()
         self.by_ids = compile_sql(select(table).where(entity.id.in_(json_keys())))
         # Of namesakes (two "John Smith"), the one with the most movies.
@@ -116,9 +117,13 @@ class _Statements:
             .group_by(m.c.parent_id)
         )
 
-    @functools.cache
     def movies(self, order: OrderField, descending: bool) -> SQL:
         """Each parent's first :n movies in this order, ranked by a window function."""
+        if (order, descending) not in self._movies:
+            self._movies[order, descending] = self._ranked_movies(order, descending)
+        return self._movies[order, descending]
+
+    def _ranked_movies(self, order: OrderField, descending: bool) -> SQL:
         m = self.membership
         position = func.row_number().over(partition_by=m.c.parent_id, order_by=movie_order(order, descending))
         ranked = select(Movie, m.c.parent_id, position.label("position")).join(m, m.c.movie_id == Movie.id).where(m.c.parent_id.in_(json_keys())).subquery()
