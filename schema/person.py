@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 
 from schema.context import Info
-
-if TYPE_CHECKING:
-    from schema.movie import Movie
-
-LazyMovie = Annotated["Movie", strawberry.lazy("schema.movie")]
+from schema.movie_reference import MovieReference
 
 
 @strawberry.enum(description="Gender as TMDB records it.")
@@ -49,15 +45,8 @@ class Person:
 
 
 @strawberry.interface(description="A person's credit on a movie.")
-class Credit:
+class Credit(MovieReference):
     person: Person = strawberry.field(description="Who is credited.")
-    _movie_id: strawberry.Private[int]
-
-    @strawberry.field(description="The movie.")
-    async def movie(self, info: Info) -> LazyMovie:
-        from schema.movie import Movie
-
-        return Movie.from_row(await info.context.loaders.movie.load(self._movie_id))
 
 
 @strawberry.type(description="A role in a movie's cast.")

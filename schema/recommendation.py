@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
 import strawberry
 from strawberry.scalars import JSON
 
-from schema.context import Info
-
-if TYPE_CHECKING:
-    from schema.movie import Movie
-
-LazyMovie = Annotated["Movie", strawberry.lazy("schema.movie")]
-
-
-@strawberry.interface(description="A catalogue movie with something the model computed for it.")
-class ScoredMovie:
-    _movie_id: strawberry.Private[int]
-
-    @strawberry.field(description="The movie.")
-    async def movie(self, info: Info) -> LazyMovie:
-        from schema.movie import Movie
-
-        return Movie.from_row(await info.context.loaders.movie.load(self._movie_id))
+from schema.movie_reference import MovieReference
 
 
 @strawberry.type(description="A recommended movie.")
-class Recommendation(ScoredMovie):
+class Recommendation(MovieReference):
     score: float = strawberry.field(description="Ranking score: higher is better; comparable within one answer only.")
     predicted_rating: float = strawberry.field(description="The rating the user would give it, 1-5 stars.")
     personalized: bool = strawberry.field(
@@ -36,12 +18,12 @@ class Recommendation(ScoredMovie):
 
 
 @strawberry.type(description="A movie with the rating a user is predicted to give it.")
-class PredictedRating(ScoredMovie):
+class PredictedRating(MovieReference):
     rating: float = strawberry.field(description="Predicted rating, 1-5 stars (calibrated, not a raw score).")
 
 
 @strawberry.type(description="A movie similar to another one.")
-class SimilarMovie(ScoredMovie):
+class SimilarMovie(MovieReference):
     score: float = strawberry.field(description="Cosine similarity of the two movies' vectors, -1..1.")
 
 
