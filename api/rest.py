@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from data.errors import BadInput, ModelUnavailable, NotFound
 from loaders.recommendations import select_movie_ids_from_movielens
-from schema.recommending import MAX_ITEMS
+from schema.recommending import check_item_count
 
 STATUS = {BadInput: 400, NotFound: 404, ModelUnavailable: 503}
 
@@ -28,8 +28,7 @@ async def predicted_ratings(request: Request) -> JSONResponse:
     if "items" not in request.query_params:
         raise BadInput("items is required, e.g. ?items=101,131,162 (MovieLens movie ids)")
     items = _ids(request.query_params["items"], "items")
-    if len(items) > MAX_ITEMS:
-        raise BadInput(f"at most {MAX_ITEMS} items at once, not {len(items)}")
+    check_item_count(len(items))
     scorer = request.app.state.models.scorer
     if scorer is None:
         raise ModelUnavailable(f"no recommender model is serving: {request.app.state.models.problem}")

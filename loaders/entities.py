@@ -35,10 +35,7 @@ from data.tables import (
     Person,
 )
 from loaders._common import SQL, Database, Row, Rows, compile_sql, json_keys, keys_param, many_per_key, one_per_key
-from loaders.movies import OrderField, movie_order
-
-DIRECTOR_JOB = "Director"
-
+from loaders.movies import DIRECTOR_JOB, OrderField, movie_order
 
 @dataclass(frozen=True)
 class Entity:

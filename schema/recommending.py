@@ -27,6 +27,8 @@ def scorer(info: Info) -> Scorer:
 async def recommend(info: Info, user: strawberry.ID, first: int, flt: RecommendFilter | None, exclude_rated: bool) -> list[Recommendation]:
     page_window(first, None)
     model, user_id = scorer(info), parse_id(user, "user")
+    if first == 0:
+        return []
     allowed = None
     if flt is not None:
         query = MovieQuery(
@@ -37,8 +39,6 @@ async def recommend(info: Info, user: strawberry.ID, first: int, flt: RecommendF
         )
         allowed = model.mask(await select_movie_ids(info.context.loaders.db, query))
     exclude = await select_rated_movie_ids(info.context.loaders.db, user_id) if exclude_rated else None
-    if first == 0:
-        return []
     result = model.recommend(user_id, first, exclude=exclude, allowed=allowed)
     return [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
@@ -46,9 +46,14 @@ async def recommend(info: Info, user: strawberry.ID, first: int, flt: RecommendF
     ]
 
 
+def check_item_count(count: int) -> None:
+    """The bound on items per predicted-ratings request, GraphQL and REST alike."""
+    if count > MAX_ITEMS:
+        raise BadInput(f"at most {MAX_ITEMS} items at once, not {count}")
+
+
 def predicted_ratings(info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
-    if len(items) > MAX_ITEMS:
-        raise BadInput(f"at most {MAX_ITEMS} items at once, not {len(items)}")
+    check_item_count(len(items))
     movie_ids = [parse_id(item, "movie") for item in items]
     ratings = scorer(info).predict_ratings(parse_id(user, "user"), movie_ids)
     return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings)]

@@ -27,7 +27,7 @@ import pytest
 
 from data.download import fetch
 from data.errors import ChecksumError, IngestError
-from data.ingest import IngestResult, ingest
+from data.ingest import IngestResult, RatingsSource, ingest
 from data.movielens_sources import TitleIndex, title_keys
 from data.readers import movielens_100k as ml100k
 from data.readers import movielens_latest as latest
@@ -74,28 +74,25 @@ def ml100k_zip(movielens_data: Path, tmp_path_factory: pytest.TempPathFactory) -
     return path
 
 
-@pytest.fixture(scope="module")
-def ingested_100k(movielens_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IngestResult, sqlite3.Connection]]:
-    db = tmp_path_factory.mktemp("ml100k") / "catalogue.sqlite3"
+def _ingested(movielens_data: Path, folder: Path, source: RatingsSource) -> Iterator[tuple[IngestResult, sqlite3.Connection]]:
+    db = folder / "catalogue.sqlite3"
     result = ingest(
-        movies_dataset=movielens_data / "movies-dataset", db_path=db, ratings="ml-100k",
-        movielens=str(movielens_data / "ml-100k"), show_progress=False,
+        movies_dataset=movielens_data / "movies-dataset", db_path=db, ratings=source,
+        movielens=str(movielens_data / source), show_progress=False,
     )
     conn = sqlite3.connect(db)
     yield result, conn
     conn.close()
+
+
+@pytest.fixture(scope="module")
+def ingested_100k(movielens_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IngestResult, sqlite3.Connection]]:
+    yield from _ingested(movielens_data, tmp_path_factory.mktemp("ml100k"), "ml-100k")
 
 
 @pytest.fixture(scope="module")
 def ingested_latest(movielens_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IngestResult, sqlite3.Connection]]:
-    db = tmp_path_factory.mktemp("latest") / "catalogue.sqlite3"
-    result = ingest(
-        movies_dataset=movielens_data / "movies-dataset", db_path=db, ratings="ml-latest-small",
-        movielens=str(movielens_data / "ml-latest-small"), show_progress=False,
-    )
-    conn = sqlite3.connect(db)
-    yield result, conn
-    conn.close()
+    yield from _ingested(movielens_data, tmp_path_factory.mktemp("latest"), "ml-latest-small")
 
 
 @pytest.fixture(scope="module")
