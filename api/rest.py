@@ -7,18 +7,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from data.errors import BadInput, ModelUnavailable, NotFound
+from data.errors import BadInput, ModelUnavailable, NotFound, WritesUnavailable
 from loaders.recommendations import select_movie_ids_from_movielens
-from schema.recommending import check_item_count
+from schema.lookup import parse_id
+from schema.recommending import check_item_count, user_params
 
-STATUS = {BadInput: 400, NotFound: 404, ModelUnavailable: 503}
+STATUS = {BadInput: 400, NotFound: 404, ModelUnavailable: 503, WritesUnavailable: 503}
 
 
 def _ids(text: str, what: str) -> list[int]:
-    parts = text.split(",")
-    if not text or not all(part.strip().isdigit() for part in parts):
+    if not text:
         raise BadInput(f"{what} must be comma-separated positive integers, not {text!r}")
-    return [int(part) for part in parts]
+    return [parse_id(part.strip(), what) for part in text.split(",")]
 
 
 async def predicted_ratings(request: Request) -> JSONResponse:
@@ -36,7 +36,7 @@ async def predicted_ratings(request: Request) -> JSONResponse:
     unknown = [str(item) for item, movie in zip(items, movie_ids) if movie is None]
     if unknown:
         raise NotFound("MovieLens movie ids", unknown)
-    ratings = scorer.predict_ratings(user[0], movie_ids)
+    ratings = scorer.predict_ratings(await user_params(request.app.state.db, scorer, user[0]), movie_ids)
     return JSONResponse({"ratings": [round(float(rating), 3) for rating in ratings]})
 
 

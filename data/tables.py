@@ -170,6 +170,14 @@ class Rating(SQLModel, table=True):
     timestamp: int
 
 
+class RatingChange(SQLModel, table=True):
+    """When a user's ratings last changed through the API: newer than a model's training snapshot,
+    the user's vector is re-solved from their stored ratings at request time."""
+
+    user_id: int = Field(primary_key=True)
+    changed_at: float  # unix seconds
+
+
 class IngestInfo(SQLModel, table=True):
     """Key/value facts about how the database was built (sources, counts, time)."""
 

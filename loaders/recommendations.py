@@ -1,5 +1,5 @@
-"""What recommendations need from the catalogue besides movies: a user's rated movies, and
-MovieLens ids mapped to catalogue movies (for the old REST contract)."""
+"""What recommendations need from the catalogue besides movies: a user's rated movies, their live
+ratings, and MovieLens ids mapped to catalogue movies (for the old REST contract)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 from sqlmodel import col
 
-from data.tables import MovielensLink, Rating
+from data.tables import MovielensLink, Rating, RatingChange
 from loaders._common import Database, compile_sql, json_keys, keys_param, one_per_key
 
 _RATED = compile_sql(select(Rating.movie_id).where(col(Rating.user_id) == bindparam("user")))
+# A changed user's ratings: no row when unchanged since :since, one row of NULLs when all were deleted.
+_CHANGED_RATINGS = compile_sql(
+    select(Rating.movie_id, Rating.rating)
+    .select_from(RatingChange)
+    .outerjoin(Rating, col(Rating.user_id) == col(RatingChange.user_id))
+    .where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) >= bindparam("since"))
+)
 _FROM_MOVIELENS = compile_sql(
     select(MovielensLink.movielens_id, MovielensLink.movie_id).where(col(MovielensLink.movielens_id).in_(json_keys()))
 )
@@ -19,6 +26,15 @@ _FROM_MOVIELENS = compile_sql(
 
 async def select_rated_movie_ids(db: Database, user_id: int) -> set[int]:
     return {row.movie_id for row in await db.fetch(_RATED, user=user_id)}
+
+
+async def select_ratings_changed_since(db: Database, user_id: int, since: float) -> list[tuple[int, float]] | None:
+    """The user's (movie id, rating) pairs if their ratings changed at or after `since` (unix
+    seconds), else None: the model trained then already knows them."""
+    rows = await db.fetch(_CHANGED_RATINGS, user=user_id, since=since)
+    if not rows:
+        return None
+    return [(row.movie_id, row.rating) for row in rows if row.movie_id is not None]
 
 
 async def select_movie_ids_from_movielens(db: Database, movielens_ids: Sequence[int]) -> list[int | None]:

@@ -9,6 +9,7 @@ TitleIndex`, the ingest's matcher); the ingest's extra bridge through ml-latest-
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +28,16 @@ from ml.types import IdArray
 
 def from_catalogue(db_path: Path, params: FeatureParams) -> TrainingSet:
     """Every catalogue movie and user, with the catalogue's ratings."""
+    as_of = time.time()  # before the read: a rating stored meanwhile is re-solved by fold-in, never missed
     with catalogue.connect(db_path) as conn:
+        conn.execute("BEGIN")  # one snapshot for every read below, while the server may be writing
         ratings = catalogue.ratings(conn)
         if not len(ratings):
             raise MoviegraphError(f"{db_path} has no ratings to train on; ingest a ratings source (`moviegraph ingest --ratings ...`)")
         movie_ids = catalogue.movie_ids(conn)
         user_ids, user_tokens = catalogue.users(conn)
-        return TrainingSet(ratings, movie_ids, catalogue.movie_tokens(conn, movie_ids, params.top_cast), user_ids, user_tokens)
+        tokens = catalogue.movie_tokens(conn, movie_ids, params.top_cast)
+        return TrainingSet(ratings, movie_ids, tokens, user_ids, user_tokens, ratings_as_of=as_of)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 from ml.types import FloatArray, IndexArray
 
 RATING_MIN, RATING_MAX = 1.0, 5.0
+FOLD_IN_BIAS_WEIGHT = 0.1  # of the item bias in a folded-in user's ranking; see RatingHead.affinity
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,15 @@ class RatingHead:
         """float32 ratings of `item_rows` for one user, clipped to 1..5."""
         raw = self.mu + user.bias + self.item_bias[item_rows] + unit_vectors[item_rows] @ user.weights
         return np.clip(raw, RATING_MIN, RATING_MAX).astype(np.float32)
+
+    def affinity(self, user: UserParams, unit_vectors: FloatArray) -> FloatArray:
+        """float32 [n_items] ranking scores for a folded-in user: the personal term w_u . v_i plus
+        a damped item bias. With the bias at full weight the top is the best-rated movies for
+        everyone (5 Pixar films rated 5 stars gave 1 animated film in the top 10); without it,
+        obscure movies close in vector space win; at FOLD_IN_BIAS_WEIGHT 9 of 10 were animated,
+        all well known (ratings_small catalogue)."""
+        scores: FloatArray = unit_vectors @ user.weights + np.float32(FOLD_IN_BIAS_WEIGHT) * self.item_bias
+        return scores
 
     def fold_in(self, unit_vectors: FloatArray, item_rows: IndexArray, values: FloatArray) -> UserParams:
         """The (b_u, w_u) of a user who rated `item_rows` with `values`; the solve training ran."""

@@ -84,19 +84,27 @@ class Scorer:
         manifest = self._model.manifest
         return ModelInfo(manifest["version"], manifest["created_at"], dict(manifest.get("metrics", {})))
 
+    @property
+    def ratings_as_of(self) -> float:
+        """Unix seconds of the training snapshot: ratings changed since are re-solved by fold-in."""
+        return float(self._model.manifest.get("ratings_as_of", 0.0))
+
     def recommend(
-        self, user_id: int, k: int = 10, exclude: set[int] | None = None, allowed: npt.NDArray[np.bool_] | None = None,
+        self, user: int | UserParams, k: int = 10, exclude: set[int] | None = None, allowed: npt.NDArray[np.bool_] | None = None,
     ) -> Recommendations:
-        """The user's k best movies, best first, without `exclude` and only where `allowed`
-        (bool [n_movies] in `movie_ids` order). An unknown user gets the most rated movies."""
+        """The k best movies for a user id or for params from `fold_in`, best first, without
+        `exclude` and only where `allowed` (bool [n_movies] in `movie_ids` order). An unknown user
+        gets the most rated movies."""
         if k < 1:
             raise BadInput(f"k must be at least 1, not {k}")
         model = self._model
-        row = model.users.row(user_id)
-        if row is None:
-            scores = model.popularity.copy()
+        if isinstance(user, UserParams):
+            params, personalized = user, True
+            scores = self._head.affinity(params, model.unit_vectors)
         else:
-            scores = model.ranking_items @ model.ranking_users[row]
+            row = model.users.row(user)
+            params, personalized = self._head.user(row), row is not None
+            scores = model.ranking_items @ model.ranking_users[row] if personalized else model.popularity.copy()
         if allowed is not None:
             if allowed.shape != scores.shape or allowed.dtype != np.bool_:
                 raise BadInput(f"allowed must be a bool array of shape ({len(scores)},) in Scorer.movie_ids order")
@@ -106,9 +114,9 @@ class Scorer:
             scores[rows[rows >= 0]] = -np.inf
         top = _top(scores, k)
         top = top[np.isfinite(scores[top])]
-        ratings = self._head.rate(self._head.user(row), model.unit_vectors, top)
+        ratings = self._head.rate(params, model.unit_vectors, top)
         items = [Recommendation(int(m), float(s), float(r)) for m, s, r in zip(model.movie_ids[top], scores[top], ratings)]
-        return Recommendations(items, personalized=row is not None)
+        return Recommendations(items, personalized)
 
     def predict_ratings(self, user: int | UserParams, movie_ids: Sequence[int]) -> FloatArray:
         """float32 1..5 ratings of `movie_ids`, in their order, for a user id (an unknown one gets
@@ -133,8 +141,11 @@ class Scorer:
 
     def fold_in(self, ratings: Iterable[tuple[int, float]]) -> UserParams:
         """A user's rating-head params solved from (movie id, rating) pairs, as training solves them;
-        pass them to `predict_ratings` to score a new or changed user without retraining."""
+        pass them to `predict_ratings` or `recommend` to score a new or changed user without
+        retraining. No ratings: the bias baseline."""
         pairs = list(ratings)
+        if not pairs:
+            return self._head.user(None)
         values = np.array([rating for _, rating in pairs], dtype=np.float32)
         if not np.all((values >= 0.5) & (values <= RATING_MAX)):
             raise BadInput(f"ratings must be between 0.5 and {RATING_MAX:g} stars")

@@ -39,6 +39,7 @@ class TrainingSet:
     movie_tokens: list[list[str]]
     user_ids: IdArray
     user_tokens: list[list[str]]
+    ratings_as_of: float = 0.0  # unix seconds the ratings were read at (0: not from a live catalogue)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
         "version": FORMAT_VERSION,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "fingerprint": fingerprint(data),
+        "ratings_as_of": data.ratings_as_of,
         "parameters": dataclasses.asdict(params),
         "metrics": {
             f"validation_precision_at_{params.validation_k}": max(curve),

@@ -19,10 +19,15 @@ from schema.pagination import Connection, connection, page_window
 T = TypeVar("T")
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER
+
+
 def parse_id(value: strawberry.ID, kind: str) -> int:
-    if not str(value).isdigit():
-        raise BadInput(f"{kind} id must be a positive integer, not {value!r}")
-    return int(value)
+    text = str(value)
+    # isascii: str.isdigit also accepts other scripts' digits ("١٢").
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_ID):
+        raise BadInput(f"{kind} id must be a positive integer below 2^63, not {value!r}")
+    return int(text)
 
 
 def _loaders(info: Info, kind: str) -> EntityLoaders:

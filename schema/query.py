@@ -108,21 +108,23 @@ class Query:
         return await lookup.page(info, "language", Language.from_row, name, first, after)
 
     @strawberry.field(
-        description="A user's best movies, best first, at most `first` (up to 100); movies the user rated are left "
-        "out unless `excludeRated` is false. A user the model does not know gets the most rated movies "
-        "(`personalized: false`)."
+        description="The best movies, best first, at most `first` (up to 100), for a `user` (their stored ratings, "
+        "including ones just made with `rateMovie`) or for an anonymous visitor's `likes` (movie ids); give exactly one. "
+        "Movies the user rated (or the liked ones) are left out unless `excludeRated` is false. A user the model does "
+        "not know and who has rated nothing gets the most rated movies (`personalized: false`)."
     )
     async def recommend(
-        self, info: Info, user: strawberry.ID, first: int = 10, filter: RecommendFilter | None = None, exclude_rated: bool = True
+        self, info: Info, user: strawberry.ID | None = None, likes: list[strawberry.ID] | None = None, first: int = 10,
+        filter: RecommendFilter | None = None, exclude_rated: bool = True,
     ) -> list[Recommendation]:
-        return await recommending.recommend(info, user, first, filter, exclude_rated)
+        return await recommending.recommend(info, user, likes, first, filter, exclude_rated)
 
     @strawberry.field(
         description=f"The 1-5 star ratings `user` is predicted to give `items` (TMDB movie ids, at most {recommending.MAX_ITEMS}), "
-        "in the order asked. Unknown movie ids are a NOT_FOUND error listing them."
+        "in the order asked, reflecting the user's latest stored ratings. Unknown movie ids are a NOT_FOUND error listing them."
     )
-    def predicted_ratings(self, info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
-        return recommending.predicted_ratings(info, user, items)
+    async def predicted_ratings(self, info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
+        return await recommending.predicted_ratings(info, user, items)
 
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:

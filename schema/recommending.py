@@ -6,9 +6,10 @@ import strawberry
 
 from data.errors import BadInput, ModelUnavailable
 from data.text import fold
+from loaders._common import Database
 from loaders.movies import MovieQuery, select_movie_ids
-from loaders.recommendations import select_rated_movie_ids
-from ml.scoring import Scorer
+from loaders.recommendations import select_rated_movie_ids, select_ratings_changed_since
+from ml.scoring import Scorer, UserParams
 from schema import place_names
 from schema.context import Info
 from schema.lookup import parse_id
@@ -16,6 +17,7 @@ from schema.pagination import page_window
 from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, SimilarMovie
 
 MAX_ITEMS = 1_000
+LIKED_STARS = 5.0  # what a liked movie counts as in an anonymous visitor's fold-in
 
 
 def scorer(info: Info) -> Scorer:
@@ -24,9 +26,26 @@ def scorer(info: Info) -> Scorer:
     return info.context.scorer
 
 
-async def recommend(info: Info, user: strawberry.ID, first: int, flt: RecommendFilter | None, exclude_rated: bool) -> list[Recommendation]:
+async def user_params(db: Database, model: Scorer, user_id: int) -> int | UserParams:
+    """What the model scores the user as: their id while the model knows their ratings, or their
+    stored ratings re-solved (fold-in) once they changed after the model's training snapshot."""
+    changed = await select_ratings_changed_since(db, user_id, model.ratings_as_of)
+    return user_id if changed is None else model.fold_in(changed)
+
+
+async def recommend(
+    info: Info, user: strawberry.ID | None, likes: list[strawberry.ID] | None, first: int, flt: RecommendFilter | None,
+    exclude_rated: bool,
+) -> list[Recommendation]:
     page_window(first, None)
-    model, user_id = scorer(info), parse_id(user, "user")
+    if user is not None and likes is None:
+        visitor: int | list[int] = parse_id(user, "user")
+    elif likes is not None and user is None:
+        check_item_count(len(likes))
+        visitor = [parse_id(movie, "movie") for movie in likes]
+    else:
+        raise BadInput("give exactly one of user (a known or new user id) and likes (movie ids an anonymous visitor likes)")
+    model, db = scorer(info), info.context.loaders.db
     if first == 0:
         return []
     allowed = None
@@ -37,9 +56,14 @@ async def recommend(info: Info, user: strawberry.ID, first: int, flt: RecommendF
             year_to=flt.year_to,
             languages=[place_names.language(language) for language in flt.languages or ()],
         )
-        allowed = model.mask(await select_movie_ids(info.context.loaders.db, query))
-    exclude = await select_rated_movie_ids(info.context.loaders.db, user_id) if exclude_rated else None
-    result = model.recommend(user_id, first, exclude=exclude, allowed=allowed)
+        allowed = model.mask(await select_movie_ids(db, query))
+    if isinstance(visitor, list):
+        scored_as: int | UserParams = model.fold_in((movie_id, LIKED_STARS) for movie_id in visitor)
+        exclude = set(visitor) if exclude_rated else None
+    else:
+        scored_as = await user_params(db, model, visitor)
+        exclude = await select_rated_movie_ids(db, visitor) if exclude_rated else None
+    result = model.recommend(scored_as, first, exclude=exclude, allowed=allowed)
     return [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
         for item in result.items
@@ -52,10 +76,11 @@ def check_item_count(count: int) -> None:
         raise BadInput(f"at most {MAX_ITEMS} items at once, not {count}")
 
 
-def predicted_ratings(info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
+async def predicted_ratings(info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
     check_item_count(len(items))
     movie_ids = [parse_id(item, "movie") for item in items]
-    ratings = scorer(info).predict_ratings(parse_id(user, "user"), movie_ids)
+    model = scorer(info)
+    ratings = model.predict_ratings(await user_params(info.context.loaders.db, model, parse_id(user, "user")), movie_ids)
     return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings)]
 
 

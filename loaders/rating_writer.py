@@ -1,0 +1,154 @@
+"""Live ratings: the one place the request path writes, on a connection of its own.
+
+Every write is one `BEGIN IMMEDIATE` transaction (take the write lock first, so two writers never
+deadlock upgrading a read lock) in WAL mode with `synchronous = FULL`: a rating is answered only
+once its commit is on disk, so a crash right after the answer cannot lose it. Another process
+holding the lock (a second worker, an ingest) is waited for by SQLite's busy timeout, then retried
+with backoff. Each write also stamps the user in `ratingchange`, which tells scoring that the
+user's ratings are newer than the model's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+import aiosqlite
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.schema import CreateTable
+from sqlmodel import col
+
+from data.errors import NotFound, WritesUnavailable
+from data.tables import Movie, Rating, RatingChange, User
+from loaders._common import SQL, compile_sql
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRY_DELAYS = (0.05, 0.2, 1.0)  # seconds before each retry of a write the busy timeout did not get through
+
+_CREATE_CHANGES = SQL(str(CreateTable(RatingChange.__table__, if_not_exists=True).compile()), {})  # type: ignore[attr-defined]
+_MOVIE_EXISTS = compile_sql(select(Movie.id).where(col(Movie.id) == bindparam("movie")))
+_ADD_USER = compile_sql(insert(User).values(id=bindparam("user")).on_conflict_do_nothing())
+_upsert_rating = insert(Rating).values(
+    user_id=bindparam("user"), movie_id=bindparam("movie"), rating=bindparam("rating"), timestamp=bindparam("timestamp")
+)
+_UPSERT_RATING = compile_sql(
+    _upsert_rating.on_conflict_do_update(
+        index_elements=["user_id", "movie_id"],
+        set_={"rating": _upsert_rating.excluded.rating, "timestamp": _upsert_rating.excluded.timestamp},
+    )
+)
+_DELETE_RATING = compile_sql(delete(Rating).where(col(Rating.user_id) == bindparam("user"), col(Rating.movie_id) == bindparam("movie")))
+_stamp = insert(RatingChange).values(user_id=bindparam("user"), changed_at=bindparam("changed_at"))
+_STAMP_CHANGE = compile_sql(
+    _stamp.on_conflict_do_update(index_elements=["user_id"], set_={"changed_at": _stamp.excluded.changed_at})
+)
+
+
+class StoredRating(NamedTuple):
+    user_id: int
+    movie_id: int
+    rating: float
+    timestamp: int  # unix seconds
+
+
+class RatingWriter:
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._connection = connection
+        self._path = path
+        self._lock = asyncio.Lock()  # one transaction at a time on this connection
+
+    @classmethod
+    async def open(cls, path: Path) -> RatingWriter:
+        """A writer on the catalogue at `path`; WritesUnavailable when it cannot be written."""
+        if not path.is_file():
+            raise WritesUnavailable(f"no catalogue at {path} to store ratings in")
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None, cached_statements=16)
+        except sqlite3.Error as exc:
+            raise WritesUnavailable(f"cannot open {path} for writing: {exc}") from exc
+        writer = cls(connection, path)
+        try:
+            await connection.execute("PRAGMA busy_timeout = 5000")  # ms: wait out another process's write
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = FULL")  # a commit is on disk before it returns
+            # Catalogues ingested before live ratings existed lack this table.
+            await writer._write(lambda: connection.execute(_CREATE_CHANGES.text))
+        except (sqlite3.Error, WritesUnavailable) as exc:
+            await connection.close()
+            raise WritesUnavailable(f"cannot store ratings in {path}: {exc}") from exc
+        return writer
+
+    async def rate(self, user_id: int, movie_id: int, rating: float) -> StoredRating:
+        """Stores (or replaces) the rating; returns once it is committed. NotFound for an unknown movie."""
+        now = time.time()
+        stored = StoredRating(user_id, movie_id, rating, int(now))
+
+        async def write() -> None:
+            await self._check_movie(movie_id)
+            await self._connection.execute(_ADD_USER.text, {"user": user_id})
+            await self._connection.execute(_UPSERT_RATING.text, stored._asdict() | {"user": user_id, "movie": movie_id})
+            await self._connection.execute(_STAMP_CHANGE.text, {"user": user_id, "changed_at": now})
+
+        await self._transaction(write)
+        return stored
+
+    async def delete(self, user_id: int, movie_id: int) -> bool:
+        """Removes the rating; False when there was none (nothing changes then). NotFound for an unknown movie."""
+
+        async def write() -> bool:
+            await self._check_movie(movie_id)
+            cursor = await self._connection.execute(_DELETE_RATING.text, {"user": user_id, "movie": movie_id})
+            if cursor.rowcount == 0:
+                return False
+            await self._connection.execute(_STAMP_CHANGE.text, {"user": user_id, "changed_at": time.time()})
+            return True
+
+        return await self._transaction(write)
+
+    async def _check_movie(self, movie_id: int) -> None:
+        cursor = await self._connection.execute(_MOVIE_EXISTS.text, {"movie": movie_id})
+        if await cursor.fetchone() is None:
+            raise NotFound("movie ids", [str(movie_id)])
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def _transaction(self, work: Callable[[], Awaitable[T]]) -> T:
+        async def attempt() -> T:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = await work()
+                await self._connection.execute("COMMIT")
+            except BaseException:
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
+                raise
+            return result
+
+        async with self._lock:
+            return await self._write(attempt)
+
+    async def _write(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Runs `attempt`, retrying while the database is locked by another connection."""
+        delays = iter(RETRY_DELAYS)
+        while True:
+            try:
+                return await attempt()
+            except sqlite3.OperationalError as exc:
+                delay = next(delays, None) if _is_lock(exc) else None
+                if delay is None:
+                    raise WritesUnavailable(f"cannot store ratings in {self._path}: {exc}") from exc
+                logger.warning("%s is locked (%s); retrying the write in %.2f s", self._path, exc, delay)
+                await asyncio.sleep(delay)
+
+
+def _is_lock(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)

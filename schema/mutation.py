@@ -1,0 +1,45 @@
+"""The Mutation root: live ratings. Each answers only after the change is committed to disk, and
+the user's next `recommend` / `predictedRatings` already reflects it (fold-in, no retraining)."""
+
+from __future__ import annotations
+
+import math
+
+import strawberry
+
+from data.errors import BadInput, WritesUnavailable
+from loaders.rating_writer import RatingWriter
+from schema.context import Info
+from schema.lookup import parse_id
+from schema.rating import Rating
+
+STAR_STEP = 0.5
+MIN_STARS, MAX_STARS = 0.5, 5.0
+
+
+def parse_stars(value: float) -> float:
+    """A rating as MovieLens takes them: 0.5 to 5.0 in half stars."""
+    if not (math.isfinite(value) and MIN_STARS <= value <= MAX_STARS and (value / STAR_STEP).is_integer()):
+        raise BadInput(f"rating must be {MIN_STARS:g} to {MAX_STARS:g} stars in steps of {STAR_STEP:g}, not {value!r}")
+    return float(value)
+
+
+def writer(info: Info) -> RatingWriter:
+    if info.context.writer is None:
+        raise WritesUnavailable(f"ratings cannot be stored: {info.context.writer_problem}")
+    return info.context.writer
+
+
+@strawberry.type(description="Changes to users' ratings.")
+class Mutation:
+    @strawberry.mutation(
+        description="Stores `user`'s rating of `movie` (TMDB id), replacing an earlier one; 0.5-5 stars in half stars. "
+        "A new user id is created. The user's next recommendations and predicted ratings take it into account."
+    )
+    async def rate_movie(self, info: Info, user: strawberry.ID, movie: strawberry.ID, rating: float) -> Rating:
+        user_id, movie_id, stars = parse_id(user, "user"), parse_id(movie, "movie"), parse_stars(rating)
+        return Rating.from_stored(await writer(info).rate(user_id, movie_id, stars))
+
+    @strawberry.mutation(description="Removes `user`'s rating of `movie`: true if there was one, false if not.")
+    async def delete_rating(self, info: Info, user: strawberry.ID, movie: strawberry.ID) -> bool:
+        return await writer(info).delete(parse_id(user, "user"), parse_id(movie, "movie"))
