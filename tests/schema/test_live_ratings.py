@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from ml import artifact
+from ml import artifact, datasets
+from ml.features import FeatureParams
 from tests.schema.conftest import post
 
 RATE = "mutation($user: ID!, $movie: ID!, $rating: Float!) { rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id title } } }"
@@ -156,3 +157,16 @@ def test_likes_recommend_for_an_anonymous_visitor(client: TestClient, db_path: P
     assert _error_code(client, RECOMMEND, user=None, likes=["999999999"], first=10) == "NOT_FOUND"
     assert _error_code(client, RECOMMEND, user="1", likes=liked, first=10) == "BAD_USER_INPUT"
     assert _error_code(client, RECOMMEND, user=None, likes=None, first=10) == "BAD_USER_INPUT"
+
+
+def test_training_reads_the_stored_ratings_and_records_its_snapshot(client: TestClient, db_path: Path) -> None:
+    user, movie = "7000006", _movies(db_path, 1)[0]
+    _data(client, RATE, user=user, movie=str(movie), rating=2.5)
+    with sqlite3.connect(db_path) as db:
+        (changed_at,) = db.execute("SELECT changed_at FROM ratingchange WHERE user_id = ?", (int(user),)).fetchone()
+    training_set = datasets.from_catalogue(db_path, FeatureParams())
+    ratings = training_set.ratings
+    mine = ratings.user_ids == int(user)
+    assert ratings.movie_ids[mine].tolist() == [movie] and ratings.values[mine].tolist() == [2.5]
+    # A model trained on this set knows the rating: the user is no longer re-solved at request time.
+    assert training_set.ratings_as_of > changed_at
