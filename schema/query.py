@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
+from loaders.ratings import select_user_ratings
 from schema import lookup, place_names, recommending
 from schema.collection import Collection
 from schema.company import Company
@@ -15,6 +16,7 @@ from schema.language import Language
 from schema.movie import Movie
 from schema.pagination import MAX_PAGE, Connection, connection, page_window
 from schema.person import Person
+from schema.rating import Rating
 from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter
 
 PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
@@ -125,6 +127,12 @@ class Query:
     )
     async def predicted_ratings(self, info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
         return await recommending.predicted_ratings(info, user, items)
+
+    @strawberry.field(description=f"A user's stored ratings, newest first. {PAGE_HELP}")
+    async def ratings(self, info: Info, user: strawberry.ID, first: int = 20, after: str | None = None) -> Connection[Rating]:
+        offset, limit = page_window(first, after)
+        rows, total = await select_user_ratings(info.context.loaders.db, lookup.parse_id(user, "user"), offset, limit)
+        return connection(rows, Rating.from_stored, offset, total)
 
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:

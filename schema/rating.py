@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 
+from loaders._common import Row
 from loaders.rating_writer import StoredRating
 from schema.movie_reference import MovieReference
 
@@ -17,6 +18,7 @@ class Rating(MovieReference):
     rated_at: dt.datetime = strawberry.field(description="When it was stored (UTC).")
 
     @classmethod
-    def from_stored(cls, stored: StoredRating) -> Rating:
+    def from_stored(cls, stored: StoredRating | Row) -> Rating:
+        """From a write's answer or a `rating` row: both have user_id, movie_id, rating, timestamp."""
         rated_at = dt.datetime.fromtimestamp(stored.timestamp, dt.timezone.utc)
         return cls(_movie_id=stored.movie_id, user=strawberry.ID(str(stored.user_id)), rating=stored.rating, rated_at=rated_at)

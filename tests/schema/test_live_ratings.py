@@ -170,3 +170,15 @@ def test_training_reads_the_stored_ratings_and_records_its_snapshot(client: Test
     assert ratings.movie_ids[mine].tolist() == [movie] and ratings.values[mine].tolist() == [2.5]
     # A model trained on this set knows the rating: the user is no longer re-solved at request time.
     assert training_set.ratings_as_of > changed_at
+
+
+def test_ratings_lists_a_users_ratings_newest_first(client: TestClient, db_path: Path) -> None:
+    user, movies = "7000007", _movies(db_path, 3, offset=60)
+    for stars, movie in zip([1.5, 4.0, 3.0], movies):
+        _data(client, RATE, user=user, movie=str(movie), rating=stars)
+    query = "query($user: ID!, $after: String) { ratings(user: $user, first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { node { rating movie { id } } } } }"
+    first = _data(client, query, user=user, after=None)["ratings"]
+    second = _data(client, query, user=user, after=first["pageInfo"]["endCursor"])["ratings"]
+    assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
+    listed = {int(edge["node"]["movie"]["id"]): edge["node"]["rating"] for page in (first, second) for edge in page["edges"]}
+    assert listed == _stored(db_path, user)

@@ -1,0 +1,25 @@
+"""A user's stored ratings, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, select
+from sqlmodel import col
+
+from data.tables import Rating
+from loaders._common import Database, Rows, compile_sql
+
+_PAGE = compile_sql(
+    select(Rating.user_id, Rating.movie_id, Rating.rating, Rating.timestamp)
+    .where(col(Rating.user_id) == bindparam("user"))
+    .order_by(col(Rating.timestamp).desc(), col(Rating.movie_id))
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_COUNT = compile_sql(select(func.count()).select_from(Rating).where(col(Rating.user_id) == bindparam("user")))
+
+
+async def select_user_ratings(db: Database, user_id: int, offset: int, limit: int) -> tuple[Rows, int]:
+    """Rows (user_id, movie_id, rating, timestamp) of one page, and the user's rating count."""
+    rows = await db.fetch(_PAGE, user=user_id, offset=offset, limit=limit)
+    (total,) = (await db.fetch(_COUNT, user=user_id))[0]
+    return rows, int(total)
