@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,7 +18,8 @@ from api import graphiql, rest
 from api.graphql_app import MoviegraphGraphQL
 from api.model_holder import ModelHolder
 from api.settings import Settings
-from loaders._common import Database
+from data.errors import DatabaseUnavailable
+from loaders._common import Database, UnavailableDatabase
 from loaders.stats import table_counts
 from schema import schema
 
@@ -33,6 +35,8 @@ async def ready(request: Request) -> JSONResponse:
     """Readiness: the catalogue database answers; with its table counts."""
     try:
         counts = await table_counts(request.app.state.db)
+    except DatabaseUnavailable as exc:
+        return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
     except sqlite3.Error:
         logger.exception("database check failed")
         return JSONResponse({"status": "unavailable", "reason": "the catalogue database does not answer"}, status_code=503)
@@ -40,12 +44,22 @@ async def ready(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "counts": counts, "model": model.problem or "serving"})
 
 
+async def _open_database(db_path: Path) -> Database:
+    """The catalogue, or a stand-in saying why there is none, so /health and GraphiQL still answer."""
+    try:
+        return await Database.open(db_path)
+    except DatabaseUnavailable as exc:
+        problem = f"{exc}; then restart the server"
+        logger.error("%s; serving without a catalogue: queries answer DATABASE_UNAVAILABLE, /ready 503", problem)
+        return UnavailableDatabase(problem)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_environ()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.db = await Database.open(settings.db_path)
+        app.state.db = await _open_database(settings.db_path)
         app.state.models = ModelHolder(settings.model_dir, settings.db_path)
         await app.state.models.refresh()
         watcher = asyncio.create_task(app.state.models.watch(settings.model_poll_seconds))

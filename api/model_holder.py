@@ -14,7 +14,7 @@ import logging
 import os
 from pathlib import Path
 
-from data.errors import ArtifactError
+from data.errors import ArtifactError, DatabaseUnavailable
 from ml.scoring import Scorer
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class ModelHolder:
         self._stamp = stamp
         try:
             scorer = await asyncio.to_thread(Scorer.load, self.model_dir, db_path=self.db_path)
-        except ArtifactError as exc:
+        except (ArtifactError, DatabaseUnavailable) as exc:  # a model is checked against the catalogue
             self.problem = f"refused the artifact at {stamp[0]}: {exc}"
             logger.error("%s; %s", self.problem, "the previous model keeps serving" if self.scorer else "no model is serving")
             return False

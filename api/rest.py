@@ -7,12 +7,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from data.errors import BadInput, ModelUnavailable, NotFound, WritesUnavailable
+from data.errors import BadInput, DatabaseUnavailable, ModelUnavailable, NotFound, WritesUnavailable
 from loaders.recommendations import select_movie_ids_from_movielens
 from schema.lookup import parse_id
 from schema.recommending import check_item_count, user_params
 
-STATUS = {BadInput: 400, NotFound: 404, ModelUnavailable: 503, WritesUnavailable: 503}
+STATUS = {BadInput: 400, NotFound: 404, ModelUnavailable: 503, DatabaseUnavailable: 503, WritesUnavailable: 503}
 
 
 def _ids(text: str, what: str) -> list[int]:

@@ -6,6 +6,7 @@ MoviegraphError
  ├── ArtifactError      a model artifact is missing, corrupt or does not fit the database
  │    └── ModelUnavailable  a request needs the model and none is serving
  ├── NotFound           an id the client asked for does not exist
+ ├── DatabaseUnavailable  the catalogue cannot be read (missing, unreadable)
  ├── WritesUnavailable  ratings cannot be stored (read-only database or directory)
  └── BadInput           a request argument is invalid
 """
@@ -56,6 +57,10 @@ class NotFound(MoviegraphError):
     @property
     def extensions(self) -> dict[str, object] | None:
         return {"code": self.code, "kind": self.kind, "ids": self.ids}
+
+
+class DatabaseUnavailable(MoviegraphError):
+    code = "DATABASE_UNAVAILABLE"
 
 
 class WritesUnavailable(MoviegraphError):

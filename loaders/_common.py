@@ -9,6 +9,7 @@ times the query itself.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import functools
 import json
@@ -22,7 +23,8 @@ import aiosqlite
 from sqlalchemy import Executable, Select, bindparam, column, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from data.errors import MoviegraphError
+from data.catalogue_file import read_uri
+from data.errors import DatabaseUnavailable
 
 K = TypeVar("K", bound=Hashable)
 Row = Any  # a namedtuple whose fields are the statement's column names
@@ -68,9 +70,9 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        if not path.is_file():
-            raise MoviegraphError(f"no catalogue at {path}; run `moviegraph ingest` or `moviegraph serve` to build one")
-        connection = await aiosqlite.connect(path, cached_statements=256)
+        """The catalogue at `path`, read-only; DatabaseUnavailable when it cannot be read."""
+        uri = await asyncio.to_thread(read_uri, path)
+        connection = await aiosqlite.connect(uri, uri=True, cached_statements=256)
         connection.row_factory = _named_rows
         # A reader waits for a writer rather than failing with "database is locked".
         await connection.execute("PRAGMA busy_timeout = 5000")
@@ -85,6 +87,21 @@ class Database:
 
     async def close(self) -> None:
         await self._connection.close()
+
+
+class UnavailableDatabase(Database):
+    """Stands in for a catalogue that could not be opened, so the server still starts: /health
+    answers, and /ready and every query that needs the catalogue say why (DATABASE_UNAVAILABLE)."""
+
+    def __init__(self, problem: str) -> None:  # no connection to hold
+        self.problem = problem
+        self.statements = 0
+
+    async def fetch(self, sql: SQL, **params: Any) -> Rows:
+        raise DatabaseUnavailable(self.problem)
+
+    async def close(self) -> None:
+        pass
 
 
 def one_per_key(rows: Rows, keys: Sequence[K], key: Callable[[Row], K]) -> list[Row | None]:

@@ -6,12 +6,17 @@ once its commit is on disk, so a crash right after the answer cannot lose it. An
 holding the lock (a second worker, an ingest) is waited for by SQLite's busy timeout, then retried
 with backoff. Each write also stamps the user in `ratingchange`, which tells scoring that the
 user's ratings are newer than the model's.
+
+Before each commit the writer checks that the catalogue file is still the one it opened: SQLite
+keeps writing to a deleted or replaced file (its -wal stays in the folder), so without the check
+ratings acknowledged after an `rm` or a re-ingest would vanish at the next restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -60,9 +65,10 @@ class StoredRating(NamedTuple):
 
 
 class RatingWriter:
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, connection: aiosqlite.Connection, path: Path, file_id: tuple[int, int]) -> None:
         self._connection = connection
         self._path = path
+        self._file_id = file_id  # (device, inode) of the catalogue opened
         self._lock = asyncio.Lock()  # one transaction at a time on this connection
 
     @classmethod
@@ -70,11 +76,18 @@ class RatingWriter:
         """A writer on the catalogue at `path`; WritesUnavailable when it cannot be written."""
         if not path.is_file():
             raise WritesUnavailable(f"no catalogue at {path} to store ratings in")
+        # SQLite writes the file and creates its -wal and -shm files beside it; without this check a
+        # read-only folder shows only as "unable to open database file".
+        for target in (path.parent, path):
+            if not os.access(target, os.W_OK):
+                raise WritesUnavailable(f"cannot store ratings in {path}: {target} is read-only for uid {os.getuid()}; "
+                                        "make it writable and restart the server")
         try:
             connection = await aiosqlite.connect(path, isolation_level=None, cached_statements=16)
         except sqlite3.Error as exc:
             raise WritesUnavailable(f"cannot open {path} for writing: {exc}") from exc
-        writer = cls(connection, path)
+        opened = path.stat()
+        writer = cls(connection, path, (opened.st_dev, opened.st_ino))
         try:
             await connection.execute("PRAGMA busy_timeout = 5000")  # ms: wait out another process's write
             await connection.execute("PRAGMA journal_mode = WAL")
@@ -126,6 +139,7 @@ class RatingWriter:
             await self._connection.execute("BEGIN IMMEDIATE")
             try:
                 result = await work()
+                self._check_same_file()
                 await self._connection.execute("COMMIT")
             except BaseException:
                 if self._connection.in_transaction:
@@ -135,6 +149,16 @@ class RatingWriter:
 
         async with self._lock:
             return await self._write(attempt)
+
+    def _check_same_file(self) -> None:
+        try:
+            current = self._path.stat()
+            moved = (current.st_dev, current.st_ino) != self._file_id
+        except FileNotFoundError:
+            moved = True
+        if moved:
+            raise WritesUnavailable(f"the catalogue at {self._path} was deleted or replaced while the server ran, so ratings "
+                                    "stored now would be lost; restart the server to store them in the catalogue there now")
 
     async def _write(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Runs `attempt`, retrying while the database is locked by another connection."""

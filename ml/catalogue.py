@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.errors import MoviegraphError
+from data.catalogue_file import read_uri
 from ml.features import decade_token, demographic_tokens, genre_token
 from ml.interactions import Ratings
 from ml.types import IdArray
@@ -33,9 +33,7 @@ _TOKEN_QUERIES = (
 
 @contextlib.contextmanager
 def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
-    if not db_path.is_file():
-        raise MoviegraphError(f"no catalogue at {db_path}; run `moviegraph ingest` first")
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_uri(db_path), uri=True)
     try:
         yield conn
     finally:

@@ -24,8 +24,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(command: list[str], probe: str, log_path: Path, env: Mapping[str, str] | None = None) -> Iterator[None]:
-    """Runs a server subprocess until `probe` answers 200; terminates it (then kills it) on exit."""
+def serving(
+    command: list[str], probe: str, log_path: Path, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs a server subprocess until `probe` answers 200, yields it; terminates it (then kills it) on exit."""
     environment = {**os.environ, "MOVIEGRAPH_LOG_LEVEL": "warning", **(env or {})}
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=environment)
@@ -41,7 +43,7 @@ def serving(command: list[str], probe: str, log_path: Path, env: Mapping[str, st
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{command} did not answer {probe} within 60 s: {log_path.read_text()[-2000:]}")
             time.sleep(0.1)
-        yield
+        yield process
     finally:
         stop(process)
 

@@ -1,0 +1,66 @@
+"""A deployment's data folder (catalogue + model) and a real `moviegraph serve` on it, for the
+reliability tests, with sqlite3 readers that check what the server stored."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import Popen
+
+from tests.servers import HOST, free_port, serving
+
+MOVIEGRAPH = str(Path(sys.executable).parent / "moviegraph")
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """A folder holding a catalogue and a model artifact, laid out as a deployment's data volume."""
+
+    folder: Path
+
+    @property
+    def db(self) -> Path:
+        return self.folder / "catalogue.sqlite3"
+
+    @property
+    def model(self) -> Path:
+        return self.folder / "model"  # a symlink to the artifact directory, as `moviegraph train` leaves it
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str  # base URL
+    process: Popen[bytes]  # the uvicorn process itself (no wrapper), for signals
+    log: Path
+
+    @property
+    def graphql(self) -> str:
+        return f"{self.url}/graphql"
+
+
+@contextlib.contextmanager
+def serve(data: DataDir, log: Path, *, wrapper: list[str] | None = None, poll_seconds: float = 2.0) -> Iterator[Server]:
+    """`moviegraph serve` (one uvicorn worker, in the command's own process) on `data`; `wrapper`
+    is a command that ends by exec-ing its arguments, so the process stays the server's."""
+    port = free_port()
+    command = [*(wrapper or []), MOVIEGRAPH, "serve", "--host", HOST, "--port", str(port), "--workers", "1", "--db", str(data.db)]
+    # The per-client rate limit would answer a burst from one address with 429s.
+    env = {"MOVIEGRAPH_MODEL_DIR": str(data.model), "MOVIEGRAPH_RATE_LIMIT": "0", "MOVIEGRAPH_MODEL_POLL_SECONDS": str(poll_seconds)}
+    with serving(command, f"http://{HOST}:{port}/health", log, env) as process:
+        yield Server(f"http://{HOST}:{port}", process, log)
+
+
+def stored_ratings(db: Path, first_user: int) -> dict[tuple[int, int], float]:
+    """(user, movie) -> stars of every rating by users from `first_user` on, read with sqlite3."""
+    with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT user_id, movie_id, rating FROM rating WHERE user_id >= ?", (first_user,)).fetchall()
+    return {(user, movie): rating for user, movie, rating in rows}
+
+
+def integrity(db: Path) -> str:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
