@@ -6,15 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: serve test test-slow bench sample clean assets
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# scripts/install.sh holds the install steps the Dockerfile runs too.
+$(STAMP): pyproject.toml scripts/install.sh
+	PYTHON=$(PYTHON) scripts/install.sh venv $(VENV) -e '.[dev]'
 	touch $(STAMP)
 
 # GraphiQL's scripts and styles, from pinned npm tarballs (integrity-checked; a no-op once present).
 assets: $(STAMP)
-	$(BIN)/python -m api.graphiql fetch
+	scripts/install.sh assets $(VENV)
 
 serve: assets
 	$(BIN)/moviegraph serve

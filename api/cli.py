@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
+import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
 
-from api.settings import Settings
+from api.settings import Settings, SettingsError
 from data.errors import MoviegraphError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
 from ml import artifact, datasets, experiments, report
@@ -19,6 +22,9 @@ from ml.training import TrainingParams, train
 
 # The real data of tests and benchmarks (../shared/data beside the checkout), evaluate's default.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# What a seed folder (MOVIEGRAPH_SEED_DIR; `scripts/install.sh seed` builds one) holds.
+SEED_DB = "moviegraph.sqlite3"
+SEED_MODEL = "model"
 
 
 def _print_ingest(result: IngestResult) -> None:
@@ -41,16 +47,64 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> None:
     _print_ingest(result)
 
 
+def prepare_first_start(settings: Settings) -> None:
+    """Creates a missing catalogue and model: copied from `seed_dir` if set, else ingested and trained."""
+    missing = [path for path in (settings.db_path, settings.model_dir) if not path.exists()]
+    for folder in sorted({path.parent for path in missing}):
+        _check_writable(folder)
+    seed = Path(settings.seed_dir) if settings.seed_dir else None
+    if not settings.db_path.exists():
+        if seed:
+            # The seed's model fits the seed's catalogue only: it comes along with it or not at all,
+            # and is loaded (checked) before anything is copied.
+            model = None if settings.model_dir.exists() else artifact.load(seed / SEED_MODEL)
+            print(f"no catalogue at {settings.db_path}: copying the prebuilt one from {seed}")
+            _copy_catalogue(seed / SEED_DB, settings.db_path)
+            if model:
+                print(f"no model at {settings.model_dir}: publishing the prebuilt one from {seed}")
+                artifact.save(model, settings.model_dir)
+        else:
+            print(f"no catalogue at {settings.db_path}: ingesting the embedded sample first")
+            _print_ingest(ingest(movies_dataset=settings.sample_dir, db_path=settings.db_path))
+    if not settings.model_dir.exists():
+        print(f"no model at {settings.model_dir}: training one on {settings.db_path} first")
+        _train(settings.db_path, settings.model_dir, TrainingParams(), quiet=False)
+
+
+def _check_writable(folder: Path) -> None:
+    # Tried rather than asked of os.access: an SELinux label on a bind mount or a root-squashing
+    # NFS share only shows on a real write.
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot write to {folder} ({exc.strerror or exc}), where a first start creates the catalogue and model: "
+            f"make it writable for uid {os.getuid()}, or set MOVIEGRAPH_DB_PATH and MOVIEGRAPH_MODEL_DIR to a folder that is"
+        ) from None
+
+
+def _copy_catalogue(source: Path, target: Path) -> None:
+    if not source.is_file():
+        raise SettingsError(f"MOVIEGRAPH_SEED_DIR has no {source.name} ({source} is missing); unset it to ingest the sample instead")
+    # SQLite's backup API gives a consistent copy whatever journal files lie beside the source;
+    # a temporary name and a rename keep a failed copy from passing for a catalogue.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        with contextlib.closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as reader, \
+                contextlib.closing(sqlite3.connect(partial)) as writer:
+            reader.backup(writer)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def serve_command(args: argparse.Namespace, settings: Settings) -> None:
     overrides = {"db_path": args.db, "host": args.host, "port": args.port, "workers": args.workers}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     settings.validate()
-    if not settings.db_path.exists():
-        print(f"no catalogue at {settings.db_path}: ingesting the embedded sample first")
-        _print_ingest(ingest(movies_dataset=settings.sample_dir, db_path=settings.db_path))
-    if not settings.model_dir.exists():
-        print(f"no model at {settings.model_dir}: training one on {settings.db_path} first")
-        _train(settings.db_path, settings.model_dir, TrainingParams(), quiet=False)
+    prepare_first_start(settings)
     # Worker processes rebuild their settings from the environment, so pass the overrides on.
     os.environ.update(settings.as_environ())
     uvicorn.run(

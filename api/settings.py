@@ -23,6 +23,9 @@ class Settings:
     model_dir: Path = Path("var/model")
     model_poll_seconds: float = 2.0  # how often the server looks for a newly trained model
     sample_dir: Path = SAMPLE_DIR
+    # A folder with a prebuilt moviegraph.sqlite3 and model (the image's) that a first `serve` copies
+    # instead of ingesting sample_dir and training; "" for none. A str, as None has no env parsing.
+    seed_dir: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
