@@ -10,18 +10,22 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api import graphiql, rest
-from api.graphql_app import MoviegraphGraphQL
+from api import graphiql, request_log, rest
+from api.graphql_app import MoviegraphGraphQL, RecordOperation
+from api.limits import BodySizeLimit, RateLimit, TokenBuckets
+from api.metrics import Metrics
 from api.model_holder import ModelHolder
 from api.settings import Settings
 from data.errors import DatabaseUnavailable
 from loaders._common import Database, UnavailableDatabase
 from loaders.stats import table_counts
-from schema import schema
+from schema import build_schema
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,20 @@ async def ready(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": "the catalogue database does not answer"}, status_code=503)
     model = request.app.state.models
     return JSONResponse({"status": "ok", "counts": counts, "model": model.problem or "serving"})
+
+
+def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
+    """Outermost first: the log sees every answer, refusals included, and CORS headers reach a
+    browser on a 429 or 413 too; a preflight is answered before the limits count it."""
+    stack = [Middleware(request_log.RequestLog, metrics=metrics)]
+    if settings.cors_origins:
+        stack.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                                allow_headers=["content-type", "x-request-id"], expose_headers=["retry-after", "x-request-id"]))
+    if settings.rate_limit:
+        buckets = TokenBuckets(settings.rate_limit, settings.rate_burst)
+        stack.append(Middleware(RateLimit, buckets=buckets, on_refused=metrics.rate_limited.inc))
+    stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    return stack
 
 
 async def _open_database(db_path: Path) -> Database:
@@ -69,14 +87,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             watcher.cancel()
             await app.state.db.close()
 
+    request_log.configure(settings.log_level)
+    metrics = Metrics()
+    schema = build_schema(introspection=settings.introspection, max_cost=settings.max_query_cost, extensions=[RecordOperation])
     graphql = MoviegraphGraphQL(schema)
     routes = [
         Route("/health", health),
         Route("/ready", ready),
+        Route("/metrics", metrics.endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *rest.routes,
         *graphiql.routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=rest.exception_handlers)
+    app = Starlette(routes=routes, middleware=_middleware(settings, metrics), lifespan=lifespan, exception_handlers=rest.exception_handlers)
     app.state.settings = settings
     return app

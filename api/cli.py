@@ -114,6 +114,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        access_log=False,  # api/request_log.py writes one line per request instead
     )
 
 

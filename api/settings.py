@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data.errors import MoviegraphError
+from schema.cost import MAX_COST
 
 PREFIX = "MOVIEGRAPH_"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -29,7 +30,14 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    log_level: str = "info"
+    log_level: str = "info"  # also decides the request log: one line per request at "info" and below
+    # Limits and security; README "Limits and security" says how each one answers.
+    max_query_cost: int = MAX_COST  # estimated objects a query may load (schema/cost.py)
+    max_body_bytes: int = 64 * 1024  # a predictedRatings of 1,000 ids takes about 12 KiB
+    rate_limit: float = 50.0  # requests per second per client address, in the long run; 0 turns it off
+    rate_burst: int = 100  # requests a client may send at once before rate_limit applies
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API ("*" for any); comma-separated
+    introspection: bool = True  # off: clients (GraphiQL too) cannot load the schema
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -40,7 +48,7 @@ class Settings:
             if raw is None:
                 continue
             try:
-                values[name] = type(default)(raw)
+                values[name] = _parse(raw, default)
             except ValueError:
                 raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {type(default).__name__}") from None
         settings = cls(**values)  # type: ignore[arg-type]
@@ -54,7 +62,35 @@ class Settings:
             raise SettingsError(f"model_poll_seconds must be positive, not {self.model_poll_seconds}")
         if self.workers < 1:
             raise SettingsError(f"workers must be at least 1, not {self.workers}")
+        if self.max_query_cost < 1 or self.max_body_bytes < 1:
+            raise SettingsError("max_query_cost and max_body_bytes must be positive")
+        if self.rate_limit < 0 or (self.rate_limit and self.rate_burst < 1):
+            raise SettingsError(f"rate_limit must be 0 (off) or positive with rate_burst at least 1, not {self.rate_limit} and {self.rate_burst}")
+        for origin in self.cors_origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://example.org (or *)")
 
     def as_environ(self) -> dict[str, str]:
         """The same settings as environment variables, for worker processes uvicorn spawns."""
-        return {PREFIX + name.upper(): str(value) for name, value in self.__dict__.items()}
+        return {PREFIX + name.upper(): _format(value) for name, value in self.__dict__.items()}
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _parse(raw: str, default: object) -> object:
+    """`raw` as the type of `default`; a tuple is comma-separated, a bool is true/false, 1/0, yes/no, on/off."""
+    if isinstance(default, bool):
+        if raw.strip().lower() not in _BOOLEANS:
+            raise ValueError(raw)
+        return _BOOLEANS[raw.strip().lower()]
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    assert isinstance(default, (int, float, str, Path)), f"no parser for {type(default).__name__} settings"
+    return type(default)(raw)
+
+
+def _format(value: object) -> str:
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)

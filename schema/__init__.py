@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, SchemaExtension, ValidationCache
 
 from strawberry.schema.config import StrawberryConfig
 
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from schema.cost import MAX_COST, QueryCost
 from schema.errors import ClientErrors, is_unexpected
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -26,11 +30,13 @@ _LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
 ]
+# Introspection off: GraphiQL (and any tool that loads the schema) can no longer read it.
+_NO_INTROSPECTION_RULES = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
 
 
 class QueryLimits(AddValidationRules):
-    def __init__(self) -> None:
-        super().__init__(_LIMIT_RULES)
+    def __init__(self, introspection: bool = True) -> None:
+        super().__init__(_LIMIT_RULES if introspection else _NO_INTROSPECTION_RULES)
 
 
 class MoviegraphSchema(strawberry.Schema):
@@ -39,15 +45,22 @@ class MoviegraphSchema(strawberry.Schema):
         super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
 
 
-schema = MoviegraphSchema(
-    query=Query,
-    config=StrawberryConfig(scalar_map=SCALARS),
-    # Factories: Strawberry builds fresh extensions per request (the caches live at module level).
-    extensions=[
-        ClientErrors,
-        QueryLimits,
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-    ],
-)
+def build_schema(*, introspection: bool = True, max_cost: int = MAX_COST, extensions: Sequence[type[SchemaExtension]] = ()) -> MoviegraphSchema:
+    """The schema with these limits; `extensions` are the server's own (request log, metrics)."""
+    return MoviegraphSchema(
+        query=Query,
+        config=StrawberryConfig(scalar_map=SCALARS),
+        # Factories: Strawberry builds fresh extensions per request (the caches live at module level).
+        extensions=[
+            ClientErrors,
+            lambda: QueryLimits(introspection),
+            lambda: QueryCost(max_cost),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            *extensions,
+        ],
+    )
+
+
+schema = build_schema()

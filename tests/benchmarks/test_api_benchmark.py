@@ -285,7 +285,7 @@ def test_api_latency(dataset: str, floor_port: int, request: pytest.FixtureReque
     for clients in CLIENTS:
         floor[clients], responses = drive(floor_port, "/", detail_payload, WORKLOADS[0].requests, clients)
         check_floor(responses)
-    with serving(command, f"http://{HOST}:{port}/health", tmp_path / "server.log", {"MOVIEGRAPH_MODEL_DIR": str(model)}):
+    with serving(command, f"http://{HOST}:{port}/health", tmp_path / "server.log", {"MOVIEGRAPH_MODEL_DIR": str(model), "MOVIEGRAPH_RATE_LIMIT": "0"}):
         for workload in WORKLOADS:
             payload = workload.payload(items)
             for clients in CLIENTS:

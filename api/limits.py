@@ -1,0 +1,140 @@
+"""Request body size and per-client rate limits, as pure ASGI middleware (no per-request task or
+body buffering, unlike BaseHTTPMiddleware).
+
+A refusal answers in the shape the route's clients read: GraphQL `errors` with `extensions.code`
+on /graphql, the REST routes' `{"error", "code"}` elsewhere. The client is the ASGI client address:
+behind a reverse proxy, let uvicorn take it from X-Forwarded-For by listing the proxy in
+FORWARDED_ALLOW_IPS (uvicorn's own setting), never from a header any client can send.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Probes and scrapes must get through a client that is being limited.
+EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
+
+async def refuse(scope: Scope, send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 extra: dict[str, object] | None = None) -> None:
+    """Sends an error response with `code` and `message`, shaped for the route."""
+    if scope["path"] == "/graphql":
+        body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code, **(extra or {})}}]}
+    else:
+        body = {"error": message, "code": code, **(extra or {})}
+    content = json.dumps(body).encode()
+    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
+                   *((name.encode(), value.encode()) for name, value in (headers or {}).items())]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": content})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses a request body over `max_bytes` with 413: at once when Content-Length says so, and
+    while reading when a body without one (chunked) grows past it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > self.max_bytes:
+                    await self._refuse(scope, send)
+                    return
+                break
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        await refuse(scope, send, 413, "REQUEST_TOO_LARGE", f"the request body is over the limit of {self.max_bytes:,} bytes",
+                     extra={"maximum": self.max_bytes})
+
+
+class TokenBuckets:
+    """One token bucket per client: `burst` tokens, refilled at `rate` a second; a request takes one.
+
+    Buckets are kept least recently used first. One that has been idle long enough to be full
+    again is the same as none, so it is dropped; `max_clients` bounds memory even under a flood of
+    new addresses (dropping a bucket early only forgives its client a little)."""
+
+    def __init__(self, rate: float, burst: int, max_clients: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_clients = max_clients
+        self.clock = clock
+        self._refill_seconds = burst / rate
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client -> (tokens, last seen)
+
+    def take(self, client: str) -> float:
+        """0.0 when `client` may go ahead (a token is taken), else the seconds until it may."""
+        now = self.clock()
+        while self._buckets:
+            oldest, (_, seen) = next(iter(self._buckets.items()))
+            if now - seen < self._refill_seconds and len(self._buckets) < self.max_clients:
+                break
+            del self._buckets[oldest]
+        tokens, seen = self._buckets.pop(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - seen) * self.rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+        self._buckets[client] = (tokens - 1 if wait == 0 else tokens, now)
+        return wait
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+class RateLimit:
+    """Answers 429 with Retry-After to a client over its token bucket; `on_refused` counts it."""
+
+    def __init__(self, app: ASGIApp, buckets: TokenBuckets, on_refused: Callable[[], None] = lambda: None) -> None:
+        self.app = app
+        self.buckets = buckets
+        self.on_refused = on_refused
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in EXEMPT_PATHS:
+            client = scope.get("client")
+            wait = self.buckets.take(client[0] if client else "unknown")
+            if wait:
+                self.on_refused()
+                seconds = math.ceil(wait)
+                await refuse(scope, send, 429, "RATE_LIMITED", f"too many requests from this client; retry in {seconds} s",
+                             headers={"retry-after": str(seconds)}, extra={"retryAfter": seconds})
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,198 @@
+"""Query cost: an estimate of the rows a query makes the server load, checked before it runs.
+
+Each object a query asks for costs 1 and scalars are free (they come with their object's row);
+a list multiplies the cost of one element by its expected length: its `first` argument, else the
+length of its list argument (`predictedRatings(items:)`), else `first` of the connection it sits
+in (`movies(first: 100) { edges }`), else DEFAULT_LIST_LENGTH (genres, crew and the like, which
+have no bound). Variables are read from the request, which is why this is an extension running
+when execution starts rather than a validation rule (rules never see variable values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    ExecutionResult as GraphQLExecutionResult,
+)
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLArgument,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
+)
+from graphql.pyutils import Undefined
+from graphql.utilities import get_operation_ast
+from strawberry.extensions import SchemaExtension
+
+DEFAULT_LIST_LENGTH = 10
+# Above the heaviest page the benchmarks and README ask for (100 movies with their groups, directors
+# and 5 cast each: 4,301), below 100 movies with 100 cast each (20,201).
+MAX_COST = 10_000
+CODE = "QUERY_TOO_COSTLY"
+
+Variables = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldShape:
+    """What the estimate needs of one field definition, worked out once per schema."""
+
+    type: GraphQLNamedType | None  # None for a scalar or enum: free
+    is_list: bool
+    first: GraphQLArgument | None
+    lists: tuple[tuple[str, GraphQLArgument], ...]  # list-typed arguments, whose length may size the result
+
+
+def _shape(field: GraphQLField) -> _FieldShape:
+    named = get_named_type(field.type)
+    lists = tuple((name, arg) for name, arg in field.args.items() if is_list_type(get_nullable_type(arg.type)))
+    return _FieldShape(None if is_leaf_type(named) else named, is_list_type(get_nullable_type(field.type)), field.args.get("first"), lists)
+
+
+_SHAPES: WeakKeyDictionary[GraphQLSchema, dict[str, dict[str, _FieldShape]]] = WeakKeyDictionary()
+
+
+def _shapes(schema: GraphQLSchema) -> dict[str, dict[str, _FieldShape]]:
+    """Field shapes by type name and field name: reading them off graphql-core's types per field
+    and request was most of the estimate's time."""
+    if schema not in _SHAPES:
+        _SHAPES[schema] = {
+            name: {field_name: _shape(field) for field_name, field in named.fields.items()}
+            for name, named in schema.type_map.items()
+            if isinstance(named, (GraphQLObjectType, GraphQLInterfaceType))
+        }
+    return _SHAPES[schema]
+
+
+class _Estimator:
+    def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode],
+                 variables: Variables, variable_defaults: Mapping[str, ValueNode]) -> None:
+        self.schema = schema
+        self.shapes = _shapes(schema)
+        self.fragments = fragments
+        self.variables = variables
+        self.variable_defaults = variable_defaults
+
+    def selections(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType, length: int | None) -> int:
+        """Cost of `selection_set` on `parent`; `length` is the enclosing connection's `first`."""
+        if selection_set is None:
+            return 0
+        total = 0
+        fields = self.shapes.get(parent.name, {})
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                shape = fields.get(selection.name.value)
+                if shape is not None and shape.type is not None:
+                    total += self.field(selection, shape, length)
+                elif selection.name.value in ("__schema", "__type"):
+                    total += 1  # introspection reads the schema: bounded, in memory
+            else:
+                if isinstance(selection, FragmentSpreadNode):
+                    fragment: InlineFragmentNode | FragmentDefinitionNode = self.fragments[selection.name.value]
+                else:
+                    assert isinstance(selection, InlineFragmentNode)
+                    fragment = selection
+                condition = self.schema.get_type(fragment.type_condition.name.value) if fragment.type_condition else parent
+                total += self.selections(fragment.selection_set, condition or parent, length)
+        return total
+
+    def field(self, node: FieldNode, shape: _FieldShape, length: int | None) -> int:
+        assert shape.type is not None
+        requested = self.requested_length(node, shape) if shape.first or shape.lists else None
+        if shape.is_list:
+            count = requested if requested is not None else length if length is not None else DEFAULT_LIST_LENGTH
+            return count * (1 + self.selections(node.selection_set, shape.type, None))
+        return 1 + self.selections(node.selection_set, shape.type, requested)
+
+    def requested_length(self, node: FieldNode, shape: _FieldShape) -> int | None:
+        """`first`, else the length of the field's longest list argument; None when it has neither."""
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+        if shape.first is not None:
+            return _as_int(self.value(given["first"]) if "first" in given else shape.first.default_value)
+        lengths = []
+        for name, argument in shape.lists:
+            value = self.value(given[name]) if name in given else argument.default_value
+            if value is not None and value is not Undefined:
+                lengths.append(len(value) if isinstance(value, (list, tuple)) else 1)  # a lone value is coerced to [value]
+        return max(lengths, default=None)
+
+    def value(self, node: ValueNode) -> Any:
+        """The Python value of an argument, as far as its length or `first` is concerned."""
+        if isinstance(node, VariableNode):
+            name = node.name.value
+            if name in self.variables:
+                return self.variables[name]
+            default = self.variable_defaults.get(name)
+            return None if default is None else self.value(default)
+        if isinstance(node, IntValueNode):
+            return int(node.value)
+        if isinstance(node, ListValueNode):
+            return node.values
+        return None
+
+
+def _as_int(value: Any) -> int | None:
+    # As GraphQL's Int coerces it: 5 and 5.0 are 5, a boolean or a string is refused at execution.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return max(value, 0) if isinstance(value, int) else None
+
+
+def estimate(schema: GraphQLSchema, document: Any, operation_name: str | None, variables: Variables | None) -> int:
+    """The cost of the operation `operation_name` of a validated `document` with these variables."""
+    operation = get_operation_ast(document, operation_name)
+    root = schema.get_root_type(operation.operation) if operation else None
+    if operation is None or root is None:
+        return 0  # execution reports the missing operation
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    defaults = {d.variable.name.value: d.default_value for d in operation.variable_definitions or () if d.default_value is not None}
+    return _Estimator(schema, fragments, variables or {}, defaults).selections(operation.selection_set, root, None)
+
+
+class QueryCost(SchemaExtension):
+    """Refuses an operation whose estimated cost exceeds `maximum`, before any resolver runs, and
+    reports the cost of every executed operation in the response's `extensions.cost`."""
+
+    def __init__(self, maximum: int) -> None:
+        super().__init__()
+        self.maximum = maximum
+        self.requested: int | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        self.requested = estimate(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
+        if self.requested > self.maximum:
+            # A result set here makes Strawberry skip execution.
+            context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(
+                f"query cost {self.requested:,} exceeds the maximum of {self.maximum:,}: ask for fewer items "
+                "(a smaller `first`, fewer nested lists) or split the query",
+                extensions={"code": CODE, "cost": self.requested, "maximum": self.maximum},
+            )])
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if self.requested is None:
+            return {}  # refused before execution (syntax, validation): nothing was estimated
+        return {"cost": {"requested": self.requested, "maximum": self.maximum}}
