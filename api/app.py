@@ -22,8 +22,9 @@ from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.metrics import Metrics
 from api.model_holder import ModelHolder
 from api.settings import Settings
-from data.errors import DatabaseUnavailable
+from data.errors import DatabaseUnavailable, WritesUnavailable
 from loaders._common import Database, UnavailableDatabase
+from loaders.rating_writer import RatingWriter
 from loaders.stats import table_counts
 from schema import build_schema
 
@@ -46,6 +47,15 @@ async def ready(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": "the catalogue database does not answer"}, status_code=503)
     model = request.app.state.models
     return JSONResponse({"status": "ok", "counts": counts, "model": model.problem or "serving"})
+
+
+async def _open_writer(db_path: Path) -> tuple[RatingWriter | None, str | None]:
+    """The live-ratings writer, or why there is none: a read-only catalogue still serves reads."""
+    try:
+        return await RatingWriter.open(db_path), None
+    except WritesUnavailable as exc:
+        logger.error("%s; serving read-only: rating mutations answer WRITES_UNAVAILABLE", exc)
+        return None, str(exc)
 
 
 def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
@@ -78,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = await _open_database(settings.db_path)
+        app.state.writer, app.state.writer_problem = await _open_writer(settings.db_path)
         app.state.models = ModelHolder(settings.model_dir, settings.db_path)
         await app.state.models.refresh()
         watcher = asyncio.create_task(app.state.models.watch(settings.model_poll_seconds))
@@ -86,6 +97,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             watcher.cancel()
             await app.state.db.close()
+            # Last: SQLite's last connection folds the -wal into the catalogue and removes it, which
+            # the read-only reader may not do.
+            if app.state.writer is not None:
+                await app.state.writer.close()
 
     request_log.configure(settings.log_level)
     metrics = Metrics()

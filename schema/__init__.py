@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 
 from schema.cost import MAX_COST, QueryCost
 from schema.errors import ClientErrors, is_unexpected
+from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
 
@@ -49,6 +50,7 @@ def build_schema(*, introspection: bool = True, max_cost: int = MAX_COST, extens
     """The schema with these limits; `extensions` are the server's own (request log, metrics)."""
     return MoviegraphSchema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
         # Factories: Strawberry builds fresh extensions per request (the caches live at module level).
         extensions=[
