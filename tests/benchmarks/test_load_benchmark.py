@@ -75,7 +75,7 @@ class Inputs:
             titles = [title for (title,) in db.execute("SELECT title FROM movie ORDER BY id")]
             directors = [name for (name,) in db.execute(
                 "SELECT DISTINCT person.name FROM crew JOIN person ON person.id = crew.person_id WHERE job = 'Director' ORDER BY 1")]
-        words = sorted({word for title in titles for word in re.findall(r"[A-Za-z]{4,}", title)})
+        words = sorted({word for title in titles for word in re.findall(r"\b[A-Za-z]{4,}\b", title)})
         return cls(movies, users, words, directors)
 
 
