@@ -88,8 +88,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.db = await _open_database(settings.db_path)
+        # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
         app.state.writer, app.state.writer_problem = await _open_writer(settings.db_path)
+        app.state.db = await _open_database(settings.db_path)
         app.state.models = ModelHolder(settings.model_dir, settings.db_path)
         await app.state.models.refresh()
         watcher = asyncio.create_task(app.state.models.watch(settings.model_poll_seconds))

@@ -43,15 +43,19 @@ class GraphQLOutcome:
     cost: int | None = None
 
 
-def _root_fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> Iterator[str]:
+def _root_fields(
+    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: frozenset[str] = frozenset()
+) -> Iterator[str]:
+    # `seen`: this runs on documents validation refused too, whose fragments may spread each other in a cycle.
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             yield selection.name.value
         elif isinstance(selection, FragmentSpreadNode):
-            if selection.name.value in fragments:
-                yield from _root_fields(fragments[selection.name.value].selection_set, fragments)
+            name = selection.name.value
+            if name in fragments and name not in seen:
+                yield from _root_fields(fragments[name].selection_set, fragments, seen | {name})
         else:
-            yield from _root_fields(selection.selection_set, fragments)  # type: ignore[attr-defined]
+            yield from _root_fields(selection.selection_set, fragments, seen)  # type: ignore[attr-defined]
 
 
 class RecordOperation(SchemaExtension):

@@ -15,10 +15,10 @@ from schema.recommending import check_item_count, user_params
 STATUS = {BadInput: 400, NotFound: 404, ModelUnavailable: 503, DatabaseUnavailable: 503, WritesUnavailable: 503}
 
 
-def _ids(text: str, what: str) -> list[int]:
+def _ids(text: str, kind: str) -> list[int]:
     if not text:
-        raise BadInput(f"{what} must be comma-separated positive integers, not {text!r}")
-    return [parse_id(part.strip(), what) for part in text.split(",")]
+        raise BadInput(f"{kind} ids must be comma-separated positive integers, not {text!r}")
+    return [parse_id(part.strip(), kind) for part in text.split(",")]
 
 
 async def predicted_ratings(request: Request) -> JSONResponse:
@@ -27,7 +27,7 @@ async def predicted_ratings(request: Request) -> JSONResponse:
         raise BadInput("one user at a time")
     if "items" not in request.query_params:
         raise BadInput("items is required, e.g. ?items=101,131,162 (MovieLens movie ids)")
-    items = _ids(request.query_params["items"], "items")
+    items = _ids(request.query_params["items"], "movie")
     check_item_count(len(items))
     scorer = request.app.state.models.scorer
     if scorer is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from uvicorn.config import LOG_LEVELS
 
 from data.errors import MoviegraphError
 from schema.cost import MAX_COST
@@ -58,16 +61,19 @@ class Settings:
     def validate(self) -> None:
         if not 0 < self.port < 65536:
             raise SettingsError(f"port {self.port} is not in 1..65535")
-        if self.model_poll_seconds <= 0:
+        if not math.isfinite(self.model_poll_seconds) or self.model_poll_seconds <= 0:
             raise SettingsError(f"model_poll_seconds must be positive, not {self.model_poll_seconds}")
         if self.workers < 1:
             raise SettingsError(f"workers must be at least 1, not {self.workers}")
         if self.max_query_cost < 1 or self.max_body_bytes < 1:
             raise SettingsError("max_query_cost and max_body_bytes must be positive")
-        if self.rate_limit < 0 or (self.rate_limit and self.rate_burst < 1):
+        if not math.isfinite(self.rate_limit) or self.rate_limit < 0 or (self.rate_limit and self.rate_burst < 1):
             raise SettingsError(f"rate_limit must be 0 (off) or positive with rate_burst at least 1, not {self.rate_limit} and {self.rate_burst}")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
         for origin in self.cors_origins:
-            if origin != "*" and not origin.startswith(("http://", "https://")):
+            # A browser's Origin header is scheme://host[:port], never with a path or a trailing slash.
+            if origin != "*" and not (origin.startswith(("http://", "https://")) and "/" not in origin.split("://", 1)[1]):
                 raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://example.org (or *)")
 
     def as_environ(self) -> dict[str, str]:

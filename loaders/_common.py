@@ -61,12 +61,16 @@ def _named_rows(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
     return _row_type(tuple(d[0] for d in cursor.description))._make(row)
 
 
+_RATING_CHANGES_TABLE = SQL("SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'", {})
+
+
 class Database:
     """The catalogue as the request path reads it: one aiosqlite connection, counted statements."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
         self.statements = 0  # executed so far; tests assert batching with it
+        self.has_rating_changes = False  # the live-ratings table exists (the rating writer adds it)
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -76,7 +80,9 @@ class Database:
         connection.row_factory = _named_rows
         # A reader waits for a writer rather than failing with "database is locked".
         await connection.execute("PRAGMA busy_timeout = 5000")
-        return cls(connection)
+        database = cls(connection)
+        database.has_rating_changes = bool(await database.fetch(_RATING_CHANGES_TABLE))
+        return database
 
     async def fetch(self, sql: SQL, **params: Any) -> Rows:
         self.statements += 1
@@ -96,6 +102,7 @@ class UnavailableDatabase(Database):
     def __init__(self, problem: str) -> None:  # no connection to hold
         self.problem = problem
         self.statements = 0
+        self.has_rating_changes = False
 
     async def fetch(self, sql: SQL, **params: Any) -> Rows:
         raise DatabaseUnavailable(self.problem)

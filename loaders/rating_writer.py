@@ -101,17 +101,15 @@ class RatingWriter:
 
     async def rate(self, user_id: int, movie_id: int, rating: float) -> StoredRating:
         """Stores (or replaces) the rating; returns once it is committed. NotFound for an unknown movie."""
-        now = time.time()
-        stored = StoredRating(user_id, movie_id, rating, int(now))
 
-        async def write() -> None:
+        async def write() -> StoredRating:
             await self._check_movie(movie_id)
+            stored = StoredRating(user_id, movie_id, rating, int(await self._stamp_change(user_id)))
             await self._connection.execute(_ADD_USER.text, {"user": user_id})
             await self._connection.execute(_UPSERT_RATING.text, stored._asdict() | {"user": user_id, "movie": movie_id})
-            await self._connection.execute(_STAMP_CHANGE.text, {"user": user_id, "changed_at": now})
+            return stored
 
-        await self._transaction(write)
-        return stored
+        return await self._transaction(write)
 
     async def delete(self, user_id: int, movie_id: int) -> bool:
         """Removes the rating; False when there was none (nothing changes then). NotFound for an unknown movie."""
@@ -121,10 +119,17 @@ class RatingWriter:
             cursor = await self._connection.execute(_DELETE_RATING.text, {"user": user_id, "movie": movie_id})
             if cursor.rowcount == 0:
                 return False
-            await self._connection.execute(_STAMP_CHANGE.text, {"user": user_id, "changed_at": time.time()})
+            await self._stamp_change(user_id)
             return True
 
         return await self._transaction(write)
+
+    async def _stamp_change(self, user_id: int) -> float:
+        # Read inside the transaction, under SQLite's write lock: stamps then follow commit order,
+        # so a training snapshot's newest stamp says exactly which changes it holds.
+        now = time.time()
+        await self._connection.execute(_STAMP_CHANGE.text, {"user": user_id, "changed_at": now})
+        return now
 
     async def _check_movie(self, movie_id: int) -> None:
         cursor = await self._connection.execute(_MOVIE_EXISTS.text, {"movie": movie_id})
@@ -147,8 +152,13 @@ class RatingWriter:
                 raise
             return result
 
-        async with self._lock:
-            return await self._write(attempt)
+        async def locked() -> T:
+            async with self._lock:
+                return await self._write(attempt)
+
+        # Shielded: a request cancelled mid-transaction (client gone, shutdown) must not leave the
+        # connection inside a transaction that holds the write lock; the write finishes either way.
+        return await asyncio.shield(locked())
 
     def _check_same_file(self) -> None:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlmodel import col
 
 from data.tables import Rating
@@ -11,7 +11,8 @@ from loaders._common import Database, Rows, compile_sql
 _PAGE = compile_sql(
     select(Rating.user_id, Rating.movie_id, Rating.rating, Rating.timestamp)
     .where(col(Rating.user_id) == bindparam("user"))
-    .order_by(col(Rating.timestamp).desc(), col(Rating.movie_id))
+    # Timestamps are whole seconds: within one, the row inserted last (rowid) comes first.
+    .order_by(col(Rating.timestamp).desc(), literal_column("rowid").desc())
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )

@@ -12,12 +12,12 @@ from data.tables import MovielensLink, Rating, RatingChange
 from loaders._common import Database, compile_sql, json_keys, keys_param, one_per_key
 
 _RATED = compile_sql(select(Rating.movie_id).where(col(Rating.user_id) == bindparam("user")))
-# A changed user's ratings: no row when unchanged since :since, one row of NULLs when all were deleted.
+# A changed user's ratings: no row when unchanged after :since, one row of NULLs when all were deleted.
 _CHANGED_RATINGS = compile_sql(
     select(Rating.movie_id, Rating.rating)
     .select_from(RatingChange)
     .outerjoin(Rating, col(Rating.user_id) == col(RatingChange.user_id))
-    .where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) >= bindparam("since"))
+    .where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) > bindparam("since"))
 )
 _FROM_MOVIELENS = compile_sql(
     select(MovielensLink.movielens_id, MovielensLink.movie_id).where(col(MovielensLink.movielens_id).in_(json_keys()))
@@ -29,8 +29,11 @@ async def select_rated_movie_ids(db: Database, user_id: int) -> set[int]:
 
 
 async def select_ratings_changed_since(db: Database, user_id: int, since: float) -> list[tuple[int, float]] | None:
-    """The user's (movie id, rating) pairs if their ratings changed at or after `since` (unix
-    seconds), else None: the model trained then already knows them."""
+    """The user's (movie id, rating) pairs if their ratings changed after `since` (a model's
+    `ratings_as_of`), else None: the model already knows them. None too on a catalogue that
+    predates live ratings and could not be upgraded (read-only)."""
+    if not db.has_rating_changes:
+        return None
     rows = await db.fetch(_CHANGED_RATINGS, user=user_id, since=since)
     if not rows:
         return None

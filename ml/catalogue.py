@@ -45,6 +45,14 @@ def movie_ids(conn: sqlite3.Connection) -> IdArray:
     return np.array([row[0] for row in conn.execute("SELECT id FROM movie ORDER BY id")], dtype=np.int64)
 
 
+def ratings_as_of(conn: sqlite3.Connection) -> float:
+    """The newest live-rating stamp (`ratingchange.changed_at`) the connection's snapshot holds;
+    0 when there is none (or the catalogue predates live ratings)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'").fetchone() is None:
+        return 0.0
+    return float(conn.execute("SELECT coalesce(max(changed_at), 0) FROM ratingchange").fetchone()[0])
+
+
 def ratings(conn: sqlite3.Connection) -> Ratings:
     return Ratings.from_rows(conn.execute("SELECT user_id, movie_id, rating FROM rating").fetchall())
 

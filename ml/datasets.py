@@ -9,7 +9,6 @@ TitleIndex`, the ingest's matcher); the ingest's extra bridge through ml-latest-
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +27,10 @@ from ml.types import IdArray
 
 def from_catalogue(db_path: Path, params: FeatureParams) -> TrainingSet:
     """Every catalogue movie and user, with the catalogue's ratings."""
-    as_of = time.time()  # before the read: a rating stored meanwhile is re-solved by fold-in, never missed
     with catalogue.connect(db_path) as conn:
         conn.execute("BEGIN")  # one snapshot for every read below, while the server may be writing
+        # Users stamped later than this changed after the snapshot: the server re-solves them.
+        as_of = catalogue.ratings_as_of(conn)
         ratings = catalogue.ratings(conn)
         if not len(ratings):
             raise MoviegraphError(f"{db_path} has no ratings to train on; ingest a ratings source (`moviegraph ingest --ratings ...`)")

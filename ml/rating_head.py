@@ -16,7 +16,8 @@ import numpy as np
 
 from ml.types import FloatArray, IndexArray
 
-RATING_MIN, RATING_MAX = 1.0, 5.0
+RATING_MIN, RATING_MAX = 1.0, 5.0  # the predictions' range
+STARS_MIN, STARS_STEP = 0.5, 0.5  # a given rating: STARS_MIN to RATING_MAX in steps (MovieLens' scale)
 FOLD_IN_BIAS_WEIGHT = 0.1  # of the item bias in a folded-in user's ranking; see RatingHead.affinity
 
 

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 from data.errors import BadInput, NotFound
 from ml import artifact, catalogue
 from ml.model import Model
-from ml.rating_head import RATING_MAX, UserParams
+from ml.rating_head import RATING_MAX, STARS_MIN, UserParams
 from ml.types import FloatArray, IdArray, IndexArray
 
 __all__ = ["ModelInfo", "Recommendation", "Recommendations", "Scorer", "Similar", "UserParams"]
@@ -86,15 +86,16 @@ class Scorer:
 
     @property
     def ratings_as_of(self) -> float:
-        """Unix seconds of the training snapshot: ratings changed since are re-solved by fold-in."""
+        """The newest live-rating stamp (unix seconds) training saw: users stamped later are re-solved by fold-in."""
         return float(self._model.manifest.get("ratings_as_of", 0.0))
 
     def recommend(
-        self, user: int | UserParams, k: int = 10, exclude: set[int] | None = None, allowed: npt.NDArray[np.bool_] | None = None,
+        self, user: int | UserParams | None, k: int = 10, exclude: set[int] | None = None,
+        allowed: npt.NDArray[np.bool_] | None = None,
     ) -> Recommendations:
         """The k best movies for a user id or for params from `fold_in`, best first, without
-        `exclude` and only where `allowed` (bool [n_movies] in `movie_ids` order). An unknown user
-        gets the most rated movies."""
+        `exclude` and only where `allowed` (bool [n_movies] in `movie_ids` order). A user the
+        model does not know, or None (nobody with ratings), gets the most rated movies."""
         if k < 1:
             raise BadInput(f"k must be at least 1, not {k}")
         model = self._model
@@ -102,7 +103,7 @@ class Scorer:
             params, personalized = user, True
             scores = self._head.affinity(params, model.unit_vectors)
         else:
-            row = model.users.row(user)
+            row = None if user is None else model.users.row(user)
             params, personalized = self._head.user(row), row is not None
             scores = model.ranking_items @ model.ranking_users[row] if personalized else model.popularity.copy()
         if allowed is not None:
@@ -118,11 +119,15 @@ class Scorer:
         items = [Recommendation(int(m), float(s), float(r)) for m, s, r in zip(model.movie_ids[top], scores[top], ratings)]
         return Recommendations(items, personalized)
 
-    def predict_ratings(self, user: int | UserParams, movie_ids: Sequence[int]) -> FloatArray:
-        """float32 1..5 ratings of `movie_ids`, in their order, for a user id (an unknown one gets
-        the bias baseline) or for params from `fold_in`. Raises NotFound listing unknown movie ids."""
+    def predict_ratings(self, user: int | UserParams | None, movie_ids: Sequence[int]) -> FloatArray:
+        """float32 1..5 ratings of `movie_ids`, in their order, for a user id (an unknown one, or
+        None, gets the bias baseline) or for params from `fold_in`. Raises NotFound listing
+        unknown movie ids."""
         rows = self._movie_rows(movie_ids)
-        params = user if isinstance(user, UserParams) else self._head.user(self._model.users.row(user))
+        if isinstance(user, UserParams):
+            params = user
+        else:
+            params = self._head.user(None if user is None else self._model.users.row(user))
         return self._head.rate(params, self._model.unit_vectors, rows)
 
     def similar(self, movie_id: int, k: int = 10) -> list[Similar]:
@@ -142,13 +147,13 @@ class Scorer:
     def fold_in(self, ratings: Iterable[tuple[int, float]]) -> UserParams:
         """A user's rating-head params solved from (movie id, rating) pairs, as training solves them;
         pass them to `predict_ratings` or `recommend` to score a new or changed user without
-        retraining. No ratings: the bias baseline."""
+        retraining. At least one rating."""
         pairs = list(ratings)
         if not pairs:
-            return self._head.user(None)
+            raise BadInput("a fold-in needs at least one rating")
         values = np.array([rating for _, rating in pairs], dtype=np.float32)
-        if not np.all((values >= 0.5) & (values <= RATING_MAX)):
-            raise BadInput(f"ratings must be between 0.5 and {RATING_MAX:g} stars")
+        if not np.all((values >= STARS_MIN) & (values <= RATING_MAX)):
+            raise BadInput(f"ratings must be between {STARS_MIN:g} and {RATING_MAX:g} stars")
         rows = self._movie_rows([movie_id for movie_id, _ in pairs])
         return self._head.fold_in(self._model.unit_vectors, rows, values)
 

@@ -39,7 +39,7 @@ class TrainingSet:
     movie_tokens: list[list[str]]
     user_ids: IdArray
     user_tokens: list[list[str]]
-    ratings_as_of: float = 0.0  # unix seconds the ratings were read at (0: not from a live catalogue)
+    ratings_as_of: float = 0.0  # the newest live-rating stamp in the ratings (0: none, or not from a catalogue)
 
 
 @dataclass(frozen=True)

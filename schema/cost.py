@@ -156,8 +156,9 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return max(value, 0) if isinstance(value, int) else None
+        value = int(value)
+    # Beyond Int's 32 bits the value is refused at execution (BAD_USER_INPUT), not costed.
+    return max(value, 0) if isinstance(value, int) and value < 2**31 else None
 
 
 def estimate(schema: GraphQLSchema, document: Any, operation_name: str | None, variables: Variables | None) -> int:

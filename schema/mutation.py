@@ -1,5 +1,6 @@
-"""The Mutation root: live ratings. Each answers only after the change is committed to disk, and
-the user's next `recommend` / `predictedRatings` already reflects it (fold-in, no retraining)."""
+"""The Mutation root: live ratings. Each answers only after the change is committed to disk; the
+user's next `recommend` / `predictedRatings` re-solves them from their stored ratings (fold-in, no
+retraining)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ import strawberry
 
 from data.errors import BadInput, WritesUnavailable
 from loaders.rating_writer import RatingWriter
+from ml.rating_head import RATING_MAX, STARS_MIN, STARS_STEP
 from schema.context import Info
 from schema.lookup import parse_id
 from schema.rating import Rating
 
-STAR_STEP = 0.5
-MIN_STARS, MAX_STARS = 0.5, 5.0
 
 
 def parse_stars(value: float) -> float:
     """A rating as MovieLens takes them: 0.5 to 5.0 in half stars."""
-    if not (math.isfinite(value) and MIN_STARS <= value <= MAX_STARS and (value / STAR_STEP).is_integer()):
-        raise BadInput(f"rating must be {MIN_STARS:g} to {MAX_STARS:g} stars in steps of {STAR_STEP:g}, not {value!r}")
+    if not (math.isfinite(value) and STARS_MIN <= value <= RATING_MAX and (value / STARS_STEP).is_integer()):
+        raise BadInput(f"rating must be {STARS_MIN:g} to {RATING_MAX:g} stars in steps of {STARS_STEP:g}, not {value!r}")
     return float(value)
 
 

@@ -26,11 +26,14 @@ def scorer(info: Info) -> Scorer:
     return info.context.scorer
 
 
-async def user_params(db: Database, model: Scorer, user_id: int) -> int | UserParams:
-    """What the model scores the user as: their id while the model knows their ratings, or their
-    stored ratings re-solved (fold-in) once they changed after the model's training snapshot."""
+async def user_params(db: Database, model: Scorer, user_id: int) -> int | UserParams | None:
+    """What the model scores the user as: their id while the model knows their ratings, their
+    stored ratings re-solved (fold-in) once they changed after the model's training snapshot, or
+    None once they have deleted them all (nobody with ratings: the unpersonalised answers)."""
     changed = await select_ratings_changed_since(db, user_id, model.ratings_as_of)
-    return user_id if changed is None else model.fold_in(changed)
+    if changed is None:
+        return user_id
+    return model.fold_in(changed) if changed else None
 
 
 async def recommend(
@@ -41,6 +44,8 @@ async def recommend(
     if user is not None and likes is None:
         visitor: int | list[int] = parse_id(user, "user")
     elif likes is not None and user is None:
+        if not likes:
+            raise BadInput("likes must name at least one movie")
         check_item_count(len(likes))
         visitor = [parse_id(movie, "movie") for movie in likes]
     else:
@@ -58,7 +63,7 @@ async def recommend(
         )
         allowed = model.mask(await select_movie_ids(db, query))
     if isinstance(visitor, list):
-        scored_as: int | UserParams = model.fold_in((movie_id, LIKED_STARS) for movie_id in visitor)
+        scored_as: int | UserParams | None = model.fold_in((movie_id, LIKED_STARS) for movie_id in visitor)
         exclude = set(visitor) if exclude_rated else None
     else:
         scored_as = await user_params(db, model, visitor)

@@ -196,7 +196,9 @@ def test_limit_settings_from_the_environment() -> None:
 
 
 @pytest.mark.parametrize(("name", "value"), [("INTROSPECTION", "maybe"), ("CORS_ORIGINS", "app.example"),
-                                             ("RATE_LIMIT", "-1"), ("MAX_BODY_BYTES", "0")])
+                                             ("CORS_ORIGINS", "https://app.example/"), ("RATE_LIMIT", "-1"),
+                                             ("RATE_LIMIT", "nan"), ("MODEL_POLL_SECONDS", "nan"), ("LOG_LEVEL", "bogus"),
+                                             ("MAX_BODY_BYTES", "0")])
 def test_bad_limit_settings_are_refused(name: str, value: str) -> None:
     from api.settings import SettingsError
 

@@ -45,3 +45,13 @@ def test_warning_level_turns_the_lines_off(sample_db: Path, caplog: pytest.LogCa
     with TestClient(create_app(Settings(db_path=sample_db, log_level="warning"))) as client, caplog.at_level(logging.NOTSET):
         client.get("/health")
     assert lines(caplog) == []
+
+
+def test_fragments_spreading_each_other_are_refused_and_logged_once(sample_db: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cycle = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+    with TestClient(create_app(Settings(db_path=sample_db))) as client, caplog.at_level(logging.INFO):
+        body = client.post("/graphql", json={"query": cycle}).json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "recursion" not in body["errors"][0]["message"]
+    assert [line["error_codes"] for line in lines(caplog)] == [["GRAPHQL_VALIDATION_FAILED"]]
+    assert not [record for record in caplog.records if record.exc_info]

@@ -9,7 +9,8 @@ client picks its next request from a fixed mix with its own seeded generator (se
 - 25% recommend(user, first: 10) for a random user who has ratings;
 - 20% predictedRatings of 20 random movies for a random user;
 - 15% rateMovie of a random movie, 0.5-5 stars, by a rated user or (half of the time) a new one:
-  stored durably before the answer, and the user's later recommend/predictedRatings fold it in.
+  stored durably before the answer, so the user's later recommend/predictedRatings pay for the
+  fold-in (their correctness is checked in tests/schema/test_live_ratings.py, not here).
 After 2 s of warm-up, every reply is counted; an error is a non-200 status, a GraphQL error, or
 data that does not answer the request (wrong movie, count or rating). Reported per operation and
 in total: throughput, p50, p99, errors (must be 0). Baseline, same run and concurrency: the floor

@@ -3,6 +3,8 @@ sqlite3), the errors, and recommendations and predictions following the new rati
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,9 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from loaders._common import Database
+from loaders.rating_writer import RatingWriter
+from loaders.recommendations import select_ratings_changed_since
 from ml import artifact, datasets
 from ml.features import FeatureParams
 from tests.schema.conftest import post
@@ -168,8 +173,9 @@ def test_training_reads_the_stored_ratings_and_records_its_snapshot(client: Test
     ratings = training_set.ratings
     mine = ratings.user_ids == int(user)
     assert ratings.movie_ids[mine].tolist() == [movie] and ratings.values[mine].tolist() == [2.5]
-    # A model trained on this set knows the rating: the user is no longer re-solved at request time.
-    assert training_set.ratings_as_of > changed_at
+    # A model trained on this set knows the rating (its snapshot's newest stamp is this one): the
+    # user is no longer re-solved at request time.
+    assert training_set.ratings_as_of == changed_at
 
 
 def test_ratings_lists_a_users_ratings_newest_first(client: TestClient, db_path: Path) -> None:
@@ -182,3 +188,54 @@ def test_ratings_lists_a_users_ratings_newest_first(client: TestClient, db_path:
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
     listed = {int(edge["node"]["movie"]["id"]): edge["node"]["rating"] for page in (first, second) for edge in page["edges"]}
     assert listed == _stored(db_path, user)
+
+
+def test_a_user_who_deleted_every_rating_gets_the_unpersonalised_answers(client: TestClient, db_path: Path) -> None:
+    user, movie = "7000008", str(_movies(db_path, 1)[0])
+    _data(client, RATE, user=user, movie=movie, rating=4.5)
+    assert all(item["personalized"] for item in _data(client, RECOMMEND, user=user, likes=None, first=3)["recommend"])
+    _data(client, DELETE, user=user, movie=movie)
+    unknown = _data(client, RECOMMEND, user="7999999", likes=None, first=3)["recommend"]
+    assert _data(client, RECOMMEND, user=user, likes=None, first=3)["recommend"] == unknown
+    assert not any(item["personalized"] for item in unknown)
+    assert _error_code(client, RECOMMEND, user=None, likes=[], first=3) == "BAD_USER_INPUT"
+
+
+def test_training_snapshot_stamp_splits_users_it_knows_from_later_ones(db_path: Path) -> None:
+    """A model knows the changes up to the newest stamp in its snapshot; later ones are re-solved,
+    whatever the clock said when a write started waiting for the lock."""
+
+    async def scenario() -> None:
+        writer, reader = await RatingWriter.open(db_path), await Database.open(db_path)
+        try:
+            movie = _movies(db_path, 1)[0]
+            await writer.rate(7000010, movie, 3.0)
+            as_of = datasets.from_catalogue(db_path, FeatureParams()).ratings_as_of
+            await writer.rate(7000011, movie, 4.0)
+            assert await select_ratings_changed_since(reader, 7000010, as_of) is None
+            assert await select_ratings_changed_since(reader, 7000011, as_of) == [(movie, 4.0)]
+        finally:
+            await reader.close()
+            await writer.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_cancelled_write_leaves_the_writer_usable(db_path: Path) -> None:
+    async def scenario() -> None:
+        writer = await RatingWriter.open(db_path)
+        try:
+            movie = _movies(db_path, 1)[0]
+            for _ in range(20):  # cancel at different points of the transaction
+                task = asyncio.create_task(writer.rate(7000012, movie, 2.0))
+                await asyncio.sleep(0)
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            stored = await writer.rate(7000012, movie, 3.5)
+            assert stored.rating == 3.5
+        finally:
+            await writer.close()
+
+    asyncio.run(scenario())
+    assert _stored(db_path, "7000012") == {_movies(db_path, 1)[0]: 3.5}
