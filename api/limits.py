@@ -9,6 +9,7 @@ FORWARDED_ALLOW_IPS (uvicorn's own setting), never from a header any client can 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import time
@@ -119,6 +120,20 @@ class TokenBuckets:
         return len(self._buckets)
 
 
+def client_key(address: str) -> str:
+    """The bucket of an address: IPv6 clients by their /64, which one host can fill with addresses
+    of its own (an address each would give it a fresh burst per address)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # not an IP (a test client's name, a Unix socket path): the text itself
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 class RateLimit:
     """Answers 429 with Retry-After to a client over its token bucket; `on_refused` counts it."""
 
@@ -130,7 +145,7 @@ class RateLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in EXEMPT_PATHS:
             client = scope.get("client")
-            wait = self.buckets.take(client[0] if client else "unknown")
+            wait = self.buckets.take(client_key(client[0]) if client else "unknown")
             if wait:
                 self.on_refused()
                 seconds = math.ceil(wait)

@@ -175,7 +175,7 @@ class RatingChange(SQLModel, table=True):
     the user's vector is re-solved from their stored ratings at request time."""
 
     user_id: int = Field(primary_key=True)
-    changed_at: float  # unix seconds
+    changed_at: float = Field(index=True)  # unix seconds; the writer reads the newest on every write
 
 
 class IngestInfo(SQLModel, table=True):

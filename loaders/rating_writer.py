@@ -15,6 +15,7 @@ ratings acknowledged after an `rm` or a re-ingest would vanish at the next resta
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sqlite3
@@ -24,9 +25,9 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 import aiosqlite
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import col
 
 from data.errors import NotFound, WritesUnavailable
@@ -38,7 +39,14 @@ T = TypeVar("T")
 
 RETRY_DELAYS = (0.05, 0.2, 1.0)  # seconds before each retry of a write the busy timeout did not get through
 
-_CREATE_CHANGES = SQL(str(CreateTable(RatingChange.__table__, if_not_exists=True).compile()), {})  # type: ignore[attr-defined]
+# Catalogues ingested before live ratings existed lack the table (and its index).
+_CREATE_CHANGES = [
+    SQL(str(ddl.compile()), {})
+    for ddl in (
+        CreateTable(RatingChange.__table__, if_not_exists=True),  # type: ignore[attr-defined]
+        *(CreateIndex(index, if_not_exists=True) for index in RatingChange.__table__.indexes),  # type: ignore[attr-defined]
+    )
+]
 _MOVIE_EXISTS = compile_sql(select(Movie.id).where(col(Movie.id) == bindparam("movie")))
 _ADD_USER = compile_sql(insert(User).values(id=bindparam("user")).on_conflict_do_nothing())
 _upsert_rating = insert(Rating).values(
@@ -51,6 +59,8 @@ _UPSERT_RATING = compile_sql(
     )
 )
 _DELETE_RATING = compile_sql(delete(Rating).where(col(Rating.user_id) == bindparam("user"), col(Rating.movie_id) == bindparam("movie")))
+_NEWEST_STAMP = compile_sql(select(func.max(RatingChange.changed_at)))
+STAMP_STEP = 1e-6  # seconds: the least a stamp exceeds the one before (representable near 2e9)
 _stamp = insert(RatingChange).values(user_id=bindparam("user"), changed_at=bindparam("changed_at"))
 _STAMP_CHANGE = compile_sql(
     _stamp.on_conflict_do_update(index_elements=["user_id"], set_={"changed_at": _stamp.excluded.changed_at})
@@ -92,8 +102,8 @@ class RatingWriter:
             await connection.execute("PRAGMA busy_timeout = 5000")  # ms: wait out another process's write
             await connection.execute("PRAGMA journal_mode = WAL")
             await connection.execute("PRAGMA synchronous = FULL")  # a commit is on disk before it returns
-            # Catalogues ingested before live ratings existed lack this table.
-            await writer._write(lambda: connection.execute(_CREATE_CHANGES.text))
+            for ddl in _CREATE_CHANGES:
+                await writer._write(functools.partial(connection.execute, ddl.text))
         except (sqlite3.Error, WritesUnavailable) as exc:
             await connection.close()
             raise WritesUnavailable(f"cannot store ratings in {path}: {exc}") from exc
@@ -125,9 +135,12 @@ class RatingWriter:
         return await self._transaction(write)
 
     async def _stamp_change(self, user_id: int) -> float:
-        # Read inside the transaction, under SQLite's write lock: stamps then follow commit order,
-        # so a training snapshot's newest stamp says exactly which changes it holds.
-        now = time.time()
+        # Taken inside the transaction, under SQLite's write lock, and never below the newest stamp
+        # (a clock stepped back): stamps follow commit order, so a training snapshot's newest stamp
+        # says exactly which changes it holds.
+        cursor = await self._connection.execute(_NEWEST_STAMP.text)
+        (newest,) = await cursor.fetchone()  # type: ignore[misc]
+        now = max(time.time(), (newest or 0.0) + STAMP_STEP)
         await self._connection.execute(_STAMP_CHANGE.text, {"user": user_id, "changed_at": now})
         return now
 

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.limits import TokenBuckets
+from api.limits import TokenBuckets, client_key
 from api.settings import Settings
 
 MOVIE = {"query": "{ movie(id: 862) { title } }"}
@@ -204,3 +204,14 @@ def test_bad_limit_settings_are_refused(name: str, value: str) -> None:
 
     with pytest.raises(SettingsError):
         Settings.from_environ({f"MOVIEGRAPH_{name}": value})
+
+
+@pytest.mark.parametrize(("address", "key"), [
+    ("203.0.113.7", "203.0.113.7"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    ("::ffff:203.0.113.7", "203.0.113.7"),
+    ("testclient", "testclient"),
+])
+def test_ipv6_clients_share_a_bucket_per_64(address: str, key: str) -> None:
+    assert client_key(address) == key

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -239,3 +240,20 @@ def test_a_cancelled_write_leaves_the_writer_usable(db_path: Path) -> None:
 
     asyncio.run(scenario())
     assert _stored(db_path, "7000012") == {_movies(db_path, 1)[0]: 3.5}
+
+
+def test_stamps_follow_commit_order_when_the_clock_steps_back(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        writer = await RatingWriter.open(db_path)
+        try:
+            movie = _movies(db_path, 1)[0]
+            await writer.rate(7000013, movie, 3.0)
+            monkeypatch.setattr(time, "time", lambda: 1_000_000.0)  # decades back
+            await writer.rate(7000014, movie, 3.0)
+        finally:
+            await writer.close()
+
+    asyncio.run(scenario())
+    with sqlite3.connect(db_path) as db:
+        first, second = (db.execute("SELECT changed_at FROM ratingchange WHERE user_id = ?", (user,)).fetchone()[0] for user in (7000013, 7000014))
+    assert second > first > 1_000_000.0
