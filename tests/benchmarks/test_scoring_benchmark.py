@@ -3,7 +3,8 @@ Dataset's count) with simulated 64-dimensional float32 item vectors and 671 user
 seed 0, saved as an artifact and loaded back. After 50 warm-up calls, 1,000 timed calls per case,
 each for a user (or movie) drawn with a fixed seed:
 (a) recommend top-10; (b) recommend top-10 with 100 excluded movies and an `allowed` mask of half
-the catalogue; (c) predict_ratings for 100 movies; (d) similar top-10; (e) fold_in of 50 ratings.
+the catalogue; (c) predict_ratings for 100 movies; (d) similar top-10; (e) fold_in of 50 ratings;
+(f) recommend top-10 for a folded-in user (a live user's request: fold-in, then ranking).
 Baselines in the same run: LightFM's own `predict` over every movie for one user (what a request
 would cost without precomputed vectors), and (a) ranked by a full argsort instead of argpartition.
 Also measured: the artifact's size loaded in memory, and training on ratings_small over the real
@@ -108,6 +109,7 @@ def test_scoring_full_size(tmp_path: Path) -> None:
     _measure("(c) predict_ratings, 100 movies", lambda i: scorer.predict_ratings(int(users[i]), batches[i % 50]))
     _measure("(d) similar top-10", lambda i: scorer.similar(int(movies[i]), 10))
     _measure("(e) fold_in, 50 ratings", lambda i: scorer.fold_in(fold_pairs))
+    _measure("(f) fold_in of 50 ratings, then recommend top-10", lambda i: scorer.recommend(scorer.fold_in(fold_pairs), 10))
     print(f"recommend top-10 is {baseline / recommend:.0f}x faster than LightFM.predict over every movie")
     assert len(scorer.recommend(int(users[0]), 10).items) == 10
 
