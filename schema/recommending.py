@@ -26,14 +26,17 @@ def scorer(info: Info) -> Scorer:
     return info.context.scorer
 
 
-async def user_params(db: Database, model: Scorer, user_id: int) -> int | UserParams | None:
+def _scored_as(model: Scorer, user_id: int, changed: list[tuple[int, float]] | None) -> int | UserParams | None:
     """What the model scores the user as: their id while the model knows their ratings, their
-    stored ratings re-solved (fold-in) once they changed after the model's training snapshot, or
+    stored ratings re-solved (fold-in) once they `changed` after the model's training snapshot, or
     None once they have deleted them all (nobody with ratings: the unpersonalised answers)."""
-    changed = await select_ratings_changed_since(db, user_id, model.ratings_as_of)
     if changed is None:
         return user_id
     return model.fold_in(changed) if changed else None
+
+
+async def user_params(db: Database, model: Scorer, user_id: int) -> int | UserParams | None:
+    return _scored_as(model, user_id, await select_ratings_changed_since(db, user_id, model.ratings_as_of))
 
 
 async def recommend(
@@ -66,8 +69,14 @@ async def recommend(
         scored_as: int | UserParams | None = model.fold_in((movie_id, LIKED_STARS) for movie_id in visitor)
         exclude = set(visitor) if exclude_rated else None
     else:
-        scored_as = await user_params(db, model, visitor)
-        exclude = await select_rated_movie_ids(db, visitor) if exclude_rated else None
+        changed = await select_ratings_changed_since(db, visitor, model.ratings_as_of)
+        scored_as = _scored_as(model, visitor, changed)
+        if not exclude_rated:
+            exclude = None
+        elif changed is not None:  # a changed user's ratings were just read: no second query
+            exclude = {movie_id for movie_id, _ in changed}
+        else:
+            exclude = await select_rated_movie_ids(db, visitor)
     result = model.recommend(scored_as, first, exclude=exclude, allowed=allowed)
     return [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
