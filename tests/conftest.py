@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -46,4 +48,12 @@ def sample_model(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     result = train(datasets.from_catalogue(sample_db, params.features), params, show_progress=False)
     target = tmp_path_factory.mktemp("model") / "model"
     artifact.save(result.model, target)
+    return target
+
+
+def copy_catalogue(source: Path, target: Path) -> Path:
+    """A private copy of a catalogue, for tests that write to it. SQLite's backup API copies it
+    consistently whatever journal files lie beside the source (a served catalogue is in WAL mode)."""
+    with contextlib.closing(sqlite3.connect(source)) as reader, contextlib.closing(sqlite3.connect(target)) as writer:
+        reader.backup(writer)
     return target

@@ -4,7 +4,6 @@ catalogue (mutations write to it), with the sample model."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from tests.conftest import copy_catalogue
 from tests.servers import HOST, free_port, serving
 
 # The per-client rate limit would answer a fuzzer's burst with 429s; fuzzing is about what the
@@ -34,19 +34,13 @@ class LiveServer:
         return [line for line in self.log.read_text(errors="replace").splitlines() if line.startswith("Traceback")]
 
 
-def copy_catalogue(sample_db: Path, folder: Path) -> Path:
-    target = folder / "catalogue.sqlite3"
-    shutil.copyfile(sample_db, target)
-    return target
-
-
 @pytest.fixture(scope="module")
 def live_server(sample_db: Path, sample_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`moviegraph serve` (one uvicorn worker) in a subprocess, logging at warning level."""
     folder = tmp_path_factory.mktemp("live")
     port = free_port()
     command = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--host", HOST, "--port", str(port),
-               "--workers", "1", "--db", str(copy_catalogue(sample_db, folder))]
+               "--workers", "1", "--db", str(copy_catalogue(sample_db, folder / "catalogue.sqlite3"))]
     log = folder / "server.log"
     with serving(command, f"http://{HOST}:{port}/health", log, {"MOVIEGRAPH_MODEL_DIR": str(sample_model), **NO_RATE_LIMIT}):
         yield LiveServer(f"http://{HOST}:{port}/graphql", log)
@@ -54,7 +48,7 @@ def live_server(sample_db: Path, sample_model: Path, tmp_path_factory: pytest.Te
 
 @pytest.fixture(scope="module")
 def app_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_catalogue(sample_db, tmp_path_factory.mktemp("in_process"))
+    return copy_catalogue(sample_db, tmp_path_factory.mktemp("in_process") / "catalogue.sqlite3")
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,12 @@ kills servers on them and corrupts them."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_catalogue
 from tests.reliability.deployment import DataDir
 
 
@@ -17,9 +16,7 @@ from tests.reliability.deployment import DataDir
 def data_dir(sample_db: Path, sample_model: Path, tmp_path: Path) -> DataDir:
     data = DataDir(tmp_path / "data")
     data.folder.mkdir()
-    # The backup API copies a consistent catalogue whatever journal files lie beside the source.
-    with contextlib.closing(sqlite3.connect(sample_db)) as source, contextlib.closing(sqlite3.connect(data.db)) as target:
-        source.backup(target)
+    copy_catalogue(sample_db, data.db)
     shutil.copytree(sample_model.resolve(), data.folder / ".model-sample")
     data.model.symlink_to(".model-sample")
     return data

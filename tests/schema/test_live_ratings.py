@@ -22,6 +22,7 @@ from loaders.rating_writer import RatingWriter
 from loaders.recommendations import select_ratings_changed_since
 from ml import artifact, datasets
 from ml.features import FeatureParams
+from tests.conftest import copy_catalogue
 from tests.schema.conftest import post
 
 RATE = "mutation($user: ID!, $movie: ID!, $rating: Float!) { rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id title } } }"
@@ -34,10 +35,7 @@ NEW_USER = "7000001"
 @pytest.fixture(scope="module")
 def db_path(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the sample catalogue: these tests write to it."""
-    path = tmp_path_factory.mktemp("live") / "catalogue.sqlite3"
-    with sqlite3.connect(sample_db) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    return path
+    return copy_catalogue(sample_db, tmp_path_factory.mktemp("live") / "catalogue.sqlite3")
 
 
 @pytest.fixture(scope="module")

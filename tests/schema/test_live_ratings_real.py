@@ -15,6 +15,7 @@ from api.settings import Settings
 from data.ingest import IngestResult
 from ml import artifact, datasets
 from ml.training import TrainingParams, train
+from tests.conftest import copy_catalogue
 from tests.schema.conftest import post
 
 pytestmark = pytest.mark.slow
@@ -27,9 +28,7 @@ RECOMMEND = "{ recommend(user: \"" + NEW_USER + "\", first: 10) { personalized m
 @pytest.fixture(scope="module")
 def client(real_catalogue: tuple[IngestResult, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     directory = tmp_path_factory.mktemp("real-live")
-    db_path = directory / "catalogue.sqlite3"
-    with sqlite3.connect(real_catalogue[1]) as source, sqlite3.connect(db_path) as target:
-        source.backup(target)
+    db_path = copy_catalogue(real_catalogue[1], directory / "catalogue.sqlite3")
     params = TrainingParams()
     artifact.save(train(datasets.from_catalogue(db_path, params.features), params, show_progress=False).model, directory / "model")
     with TestClient(create_app(Settings(db_path=db_path, model_dir=directory / "model"))) as client:
