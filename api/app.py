@@ -21,12 +21,13 @@ from api import graphiql, request_log, rest
 from api.graphql_app import MoviegraphGraphQL, RecordOperation
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.metrics import Metrics
-from api.model_holder import ModelHolder
 from api.settings import Settings
 from data.errors import DatabaseUnavailable, WritesUnavailable
-from loaders._common import Database, UnavailableDatabase
+from loaders._common import Database
 from loaders.rating_writer import RatingWriter
+from loaders.runtime import Runtime, Unavailable
 from loaders.stats import table_counts
+from ml.model_holder import ModelHolder
 from schema import build_schema
 
 logger = logging.getLogger(__name__)
@@ -39,24 +40,24 @@ async def health(request: Request) -> JSONResponse:
 
 async def ready(request: Request) -> JSONResponse:
     """Readiness: the catalogue database answers; with its table counts."""
+    runtime = Runtime.of(request)
     try:
-        counts = await table_counts(request.app.state.db)
+        counts = await table_counts(runtime.require_database())
     except DatabaseUnavailable as exc:
         return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
     except sqlite3.Error:
         logger.exception("database check failed")
         return JSONResponse({"status": "unavailable", "reason": "the catalogue database does not answer"}, status_code=503)
-    model = request.app.state.models
-    return JSONResponse({"status": "ok", "counts": counts, "model": model.problem or "serving"})
+    return JSONResponse({"status": "ok", "counts": counts, "model": runtime.models.problem or "serving"})
 
 
-async def _open_writer(db_path: Path) -> tuple[RatingWriter | None, str | None]:
+async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
     """The live-ratings writer, or why there is none: a read-only catalogue still serves reads."""
     try:
-        return await RatingWriter.open(db_path), None
+        return await RatingWriter.open(db_path)
     except WritesUnavailable as exc:
         logger.error("%s; serving read-only: rating mutations answer WRITES_UNAVAILABLE", exc)
-        return None, str(exc)
+        return Unavailable(str(exc))
 
 
 def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
@@ -73,14 +74,14 @@ def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
     return stack
 
 
-async def _open_database(db_path: Path) -> Database:
-    """The catalogue, or a stand-in saying why there is none, so /health and GraphiQL still answer."""
+async def _open_database(db_path: Path) -> Database | Unavailable:
+    """The catalogue, or why there is none, so /health and GraphiQL still answer."""
     try:
         return await Database.open(db_path)
     except DatabaseUnavailable as exc:
         problem = f"{exc}; then restart the server"
         logger.error("%s; serving without a catalogue: queries answer DATABASE_UNAVAILABLE, /ready 503", problem)
-        return UnavailableDatabase(problem)
+        return Unavailable(problem)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -89,11 +90,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
-        app.state.writer, app.state.writer_problem = await _open_writer(settings.db_path)
-        app.state.db = await _open_database(settings.db_path)
-        app.state.models = ModelHolder(settings.model_dir, settings.db_path)
-        await app.state.models.refresh()
-        watcher = asyncio.create_task(app.state.models.watch(settings.model_poll_seconds))
+        writer = await _open_writer(settings.db_path)
+        runtime = Runtime(database=await _open_database(settings.db_path), writer=writer, models=ModelHolder(settings.model_dir, settings.db_path))
+        app.state.runtime = runtime
+        await runtime.models.refresh()
+        watcher = asyncio.create_task(runtime.models.watch(settings.model_poll_seconds))
         # The start-up objects (modules, the schema) live as long as the process: out of the
         # collector's reach, a full collection no longer walks them mid-request (load benchmark p99
         # 235 -> 126 ms, p50 unchanged). Collect first, so no garbage is frozen with them.
@@ -103,11 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             watcher.cancel()
-            await app.state.db.close()
-            # Last: SQLite's last connection folds the -wal into the catalogue and removes it, which
-            # the read-only reader may not do.
-            if app.state.writer is not None:
-                await app.state.writer.close()
+            await runtime.close()
 
     request_log.configure(settings.log_level)
     metrics = Metrics()

@@ -9,13 +9,14 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 
-from api.settings import Settings, SettingsError
-from data.errors import MoviegraphError
+from api.settings import Settings
+from data.errors import MoviegraphError, SettingsError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
 from ml import artifact, datasets, experiments, report
 from ml.training import TrainingParams, train
@@ -148,11 +149,25 @@ def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--components", type=int, help="LightFM vector dimension (default 64)")
-    parser.add_argument("--epochs", type=int, help="most epochs; early stopping picks the best (default 40)")
-    parser.add_argument("--learning-rate", type=float, help="adagrad learning rate (default 0.05)")
-    parser.add_argument("--regularisation", type=float, help="LightFM item and user alpha (default 1e-5)")
+    parser.add_argument("--components", type=_number(int, "--components"), help="LightFM vector dimension (default 64)")
+    parser.add_argument("--epochs", type=_number(int, "--epochs"), help="most epochs; early stopping picks the best (default 40)")
+    parser.add_argument("--learning-rate", type=_number(float, "--learning-rate"), help="adagrad learning rate (default 0.05)")
+    parser.add_argument("--regularisation", type=_number(float, "--regularisation"), help="LightFM item and user alpha (default 1e-5)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+N = TypeVar("N", int, float)
+
+
+def _number(kind: type[N], option: str) -> Callable[[str], N]:
+    """An argparse type that refuses with a SettingsError (argparse lets it through to `main`),
+    so a bad number ends like every other bad value: `Type: message`, exit 1."""
+    def parse(text: str) -> N:
+        try:
+            return kind(text)
+        except ValueError:
+            raise SettingsError(f"{option} {text!r} is not a {'whole number' if kind is int else 'number'}") from None
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,16 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve_parser = commands.add_parser("serve", help="run the API (ingests the embedded sample if there is no database)")
     serve_parser.add_argument("--host")
-    serve_parser.add_argument("--port", type=int)
-    serve_parser.add_argument("--workers", type=int)
+    serve_parser.add_argument("--port", type=_number(int, "--port"))
+    serve_parser.add_argument("--workers", type=_number(int, "--workers"))
     serve_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
     serve_parser.set_defaults(run=serve_command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
     try:
+        args = parser.parse_args(argv)
         args.run(args, Settings.from_environ())
     except MoviegraphError as exc:
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)

@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
-from data.errors import MoviegraphError
+from data.errors import AssetError, MoviegraphError
 
 # Beside the module, so an installed (non-editable) package, e.g. in Docker, fetches into itself.
 ASSETS_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
@@ -49,10 +49,6 @@ DEFAULT_QUERY = """\
   }
 }
 """
-
-
-class AssetError(MoviegraphError):
-    """A GraphiQL asset could not be downloaded, or its tarball is not the one npm published."""
 
 
 @dataclass(frozen=True)

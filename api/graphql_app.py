@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter
 
 from graphql import (
     FieldNode,
@@ -15,12 +18,13 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from api import graphiql
 from schema.context import Context
@@ -70,7 +74,7 @@ class RecordOperation(SchemaExtension):
         request = context.context.request if isinstance(context.context, Context) else None
         if request is None:
             return
-        name = context.operation_name
+        name = context.operation_name if isinstance(context.operation_name, str) else None  # the view refuses others
         outcome = GraphQLOutcome(operation_name=name[:MAX_OPERATION_NAME] if name else None)
         document = context.graphql_document
         operation = get_operation_ast(document, name) if document else None
@@ -89,7 +93,30 @@ class RecordOperation(SchemaExtension):
         request.state.graphql = outcome
 
 
+class _BadOperationName(Exception):
+    """An operationName that is neither a string nor null (an object, an array)."""
+
+
+BAD_OPERATION_NAME = {
+    "errors": [{"message": "operationName must be a string or null", "extensions": {"code": "BAD_REQUEST"}}],
+}
+
+
 class MoviegraphGraphQL(GraphQL[Context, None]):
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Strawberry checks query, variables and extensions but passes any operationName on, and
+        # graphql-core then fails on a dict or list with an internal message.
+        data = await super().parse_http_body(request)
+        if any(not isinstance(item.operation_name, (str, type(None))) for item in (data if isinstance(data, list) else [data])):
+            raise _BadOperationName
+        return data
+
+    async def run(self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET) -> Response | WebSocket:
+        try:
+            return await super().run(request, context, root_value)
+        except _BadOperationName:
+            return JSONResponse(BAD_OPERATION_NAME, status_code=400)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context.for_request(request)
 

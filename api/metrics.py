@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.graphql_app import GraphQLOutcome
+from loaders.runtime import Runtime
 from ml.scoring import Scorer
 
 # From a cached movie lookup (~1 ms) to the heaviest allowed query.
@@ -64,5 +65,5 @@ class Metrics:
 
     async def endpoint(self, request: Request) -> Response:
         # The model can change between scrapes (hot swap), so it is read when scraped.
-        self.set_model(request.app.state.models.scorer)
+        self.set_model(Runtime.of(request).models.scorer)
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,8 @@
 """The old movie score predictor's REST contract, kept working: GET /predicted-ratings/{user}?items=101,131,162
-answers {"ratings": [3.527, 3.951, 3.658]}, MovieLens user and movie ids in, ratings in the order asked."""
+answers {"ratings": [3.527, 3.951, 3.658]}, MovieLens user and movie ids in, ratings in the order asked.
+
+A door beside GraphQL, not behind it: the same domain rules (data/domain.py), runtime and recommender
+service (loaders/), nothing from schema/."""
 
 from __future__ import annotations
 
@@ -7,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from data.errors import BadInput, DatabaseUnavailable, ModelUnavailable, NotFound, WritesUnavailable
-from loaders.recommendations import select_movie_ids_from_movielens
-from schema.lookup import parse_id
-from schema.recommending import check_item_count, user_params
+from data.domain import check_item_count, parse_id
+from data.errors import BadInput, DatabaseUnavailable, ModelUnavailable, NotFound, RequestError, WritesUnavailable
+from loaders import recommender
+from loaders.runtime import Runtime
 
-STATUS = {BadInput: 400, NotFound: 404, ModelUnavailable: 503, DatabaseUnavailable: 503, WritesUnavailable: 503}
+STATUS: dict[type[RequestError], int] = {BadInput: 400, NotFound: 404, ModelUnavailable: 503, DatabaseUnavailable: 503, WritesUnavailable: 503}
 
 
 def _ids(text: str, kind: str) -> list[int]:
@@ -29,14 +32,9 @@ async def predicted_ratings(request: Request) -> JSONResponse:
         raise BadInput("items is required, e.g. ?items=101,131,162 (MovieLens movie ids)")
     items = _ids(request.query_params["items"], "movie")
     check_item_count(len(items))
-    scorer = request.app.state.models.scorer
-    if scorer is None:
-        raise ModelUnavailable(f"no recommender model is serving: {request.app.state.models.problem}")
-    movie_ids = await select_movie_ids_from_movielens(request.app.state.db, items)
-    unknown = [str(item) for item, movie in zip(items, movie_ids) if movie is None]
-    if unknown:
-        raise NotFound("MovieLens movie ids", unknown)
-    ratings = scorer.predict_ratings(await user_params(request.app.state.db, scorer, user[0]), movie_ids)
+    runtime = Runtime.of(request)
+    scorer = runtime.require_scorer()
+    ratings = await recommender.predicted_ratings_by_movielens(runtime.require_database(), scorer, user[0], items)
     return JSONResponse({"ratings": [round(float(rating), 3) for rating in ratings]})
 
 

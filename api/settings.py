@@ -10,15 +10,11 @@ from pathlib import Path
 
 from uvicorn.config import LOG_LEVELS
 
-from data.errors import MoviegraphError
-from schema.cost import MAX_COST
+from data.domain import MAX_QUERY_COST
+from data.errors import SettingsError
 
 PREFIX = "MOVIEGRAPH_"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
-
-
-class SettingsError(MoviegraphError):
-    """An environment variable has a value moviegraph cannot use."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +31,7 @@ class Settings:
     workers: int = 1
     log_level: str = "info"  # also decides the request log: one line per request at "info" and below
     # Limits and security; README "Limits and security" says how each one answers.
-    max_query_cost: int = MAX_COST  # estimated objects a query may load (schema/cost.py)
+    max_query_cost: int = MAX_QUERY_COST  # estimated objects a query may load (schema/cost.py)
     max_body_bytes: int = 64 * 1024  # a predictedRatings of 1,000 ids takes about 12 KiB
     rate_limit: float = 50.0  # requests per second per client address, in the long run; 0 turns it off
     rate_burst: int = 100  # requests a client may send at once before rate_limit applies

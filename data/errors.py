@@ -1,14 +1,22 @@
-"""The errors moviegraph raises on purpose; anything else is a bug and is masked for clients.
+"""The errors moviegraph raises on purpose, all in one tree; anything else is a bug and is masked.
 
-MoviegraphError
- ├── IngestError        raw data cannot be ingested (missing file, bad download, bad option)
- │    └── ChecksumError a download's sha256 differs from the published one
- ├── ArtifactError      a model artifact is missing, corrupt or does not fit the database
- │    └── ModelUnavailable  a request needs the model and none is serving
- ├── NotFound           an id the client asked for does not exist
- ├── DatabaseUnavailable  the catalogue cannot be read (missing, unreadable)
- ├── WritesUnavailable  ratings cannot be stored (read-only database or directory)
- └── BadInput           a request argument is invalid
+MoviegraphError                 the CLI prints `Type: message` and exits 1 for any of these
+ ├── SettingsError              a MOVIEGRAPH_* variable or CLI option has a value moviegraph cannot use
+ ├── AssetError                 a GraphiQL asset cannot be downloaded or is not the one npm published
+ ├── IngestError                raw data cannot be ingested (missing file, bad download, bad option)
+ │    └── ChecksumError         a download's sha256 differs from the published one
+ ├── TrainingError              a model cannot be trained as asked (a parameter out of range, no ratings)
+ ├── ArtifactError              a model artifact is missing, corrupt or does not fit the database
+ └── RequestError               what a request can meet; each type carries its GraphQL `extensions.code`
+      ├── BadInput              BAD_USER_INPUT        a request argument is invalid (REST 400)
+      ├── NotFound              NOT_FOUND             an id the client asked for does not exist (404)
+      ├── ModelUnavailable      MODEL_UNAVAILABLE     a request needs the model and none is serving (503)
+      ├── DatabaseUnavailable   DATABASE_UNAVAILABLE  the catalogue cannot be read (missing, unreadable) (503)
+      └── WritesUnavailable     WRITES_UNAVAILABLE    ratings cannot be stored (read-only database or folder) (503)
+
+Codes belong to the types: a GraphQL error takes `code` from its original exception's class, never
+from its message. Errors graphql-core raises about the query itself get theirs by the phase that
+raised them (schema/errors.py). They live at the bottom layer so every layer can raise them.
 """
 
 from __future__ import annotations
@@ -26,6 +34,14 @@ class MoviegraphError(Exception):
         return {"code": self.code} if self.code else None
 
 
+class SettingsError(MoviegraphError):
+    pass
+
+
+class AssetError(MoviegraphError):
+    pass
+
+
 class IngestError(MoviegraphError):
     pass
 
@@ -37,15 +53,23 @@ class ChecksumError(IngestError):
         self.actual = actual
 
 
+class TrainingError(MoviegraphError):
+    pass
+
+
 class ArtifactError(MoviegraphError):
     pass
 
 
-class ModelUnavailable(ArtifactError):
-    code = "MODEL_UNAVAILABLE"
+class RequestError(MoviegraphError):
+    code: str  # every request error has one
 
 
-class NotFound(MoviegraphError):
+class BadInput(RequestError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(RequestError):
     code = "NOT_FOUND"
 
     def __init__(self, kind: str, ids: list[str]) -> None:
@@ -59,13 +83,13 @@ class NotFound(MoviegraphError):
         return {"code": self.code, "kind": self.kind, "ids": self.ids}
 
 
-class DatabaseUnavailable(MoviegraphError):
+class ModelUnavailable(RequestError):
+    code = "MODEL_UNAVAILABLE"
+
+
+class DatabaseUnavailable(RequestError):
     code = "DATABASE_UNAVAILABLE"
 
 
-class WritesUnavailable(MoviegraphError):
+class WritesUnavailable(RequestError):
     code = "WRITES_UNAVAILABLE"
-
-
-class BadInput(MoviegraphError):
-    code = "BAD_USER_INPUT"

@@ -24,7 +24,6 @@ from sqlalchemy import Executable, Select, bindparam, column, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from data.catalogue_file import read_uri
-from data.errors import DatabaseUnavailable
 
 K = TypeVar("K", bound=Hashable)
 Row = Any  # a namedtuple whose fields are the statement's column names
@@ -93,22 +92,6 @@ class Database:
 
     async def close(self) -> None:
         await self._connection.close()
-
-
-class UnavailableDatabase(Database):
-    """Stands in for a catalogue that could not be opened, so the server still starts: /health
-    answers, and /ready and every query that needs the catalogue say why (DATABASE_UNAVAILABLE)."""
-
-    def __init__(self, problem: str) -> None:  # no connection to hold
-        self.problem = problem
-        self.statements = 0
-        self.has_rating_changes = False
-
-    async def fetch(self, sql: SQL, **params: Any) -> Rows:
-        raise DatabaseUnavailable(self.problem)
-
-    async def close(self) -> None:
-        pass
 
 
 def one_per_key(rows: Rows, keys: Sequence[K], key: Callable[[Row], K]) -> list[Row | None]:

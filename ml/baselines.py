@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ml.rating_head import RATING_MAX, RATING_MIN, HeadParams, fit_biases
+from data.domain import RATING_MAX, RATING_MIN
+from ml.rating_head import HeadParams, fit_biases
 from ml.types import FloatArray, IndexArray
 
 

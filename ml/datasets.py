@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.errors import MoviegraphError
+from data.errors import TrainingError
 from data.movielens_sources import TitleIndex
 from data.readers import movielens_100k as ml100k
 from data.readers._common import FileReport
@@ -33,7 +33,7 @@ def from_catalogue(db_path: Path, params: FeatureParams) -> TrainingSet:
         as_of = catalogue.ratings_as_of(conn)
         ratings = catalogue.ratings(conn)
         if not len(ratings):
-            raise MoviegraphError(f"{db_path} has no ratings to train on; ingest a ratings source (`moviegraph ingest --ratings ...`)")
+            raise TrainingError(f"{db_path} has no ratings to train on; ingest a ratings source (`moviegraph ingest --ratings ...`)")
         movie_ids = catalogue.movie_ids(conn)
         user_ids, user_tokens = catalogue.users(conn)
         tokens = catalogue.movie_tokens(conn, movie_ids, params.top_cast)

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from data.domain import RATING_MAX, RATING_MIN
 from ml.types import FloatArray, IndexArray
 
-RATING_MIN, RATING_MAX = 1.0, 5.0  # the predictions' range
-STARS_MIN, STARS_STEP = 0.5, 0.5  # a given rating: STARS_MIN to RATING_MAX in steps (MovieLens' scale)
 FOLD_IN_BIAS_WEIGHT = 0.1  # of the item bias in a folded-in user's ranking; see RatingHead.affinity
 
 
@@ -60,7 +59,7 @@ class RatingHead:
             return UserParams(0.0, np.zeros(self.user_weights.shape[1], dtype=np.float32))
         return UserParams(float(self.user_bias[row]), self.user_weights[row])
 
-    def rate(self, user: UserParams, unit_vectors: FloatArray, item_rows: IndexArray) -> FloatArray:
+    def predict_user(self, user: UserParams, unit_vectors: FloatArray, item_rows: IndexArray) -> FloatArray:
         """float32 ratings of `item_rows` for one user, clipped to 1..5."""
         raw = self.mu + user.bias + self.item_bias[item_rows] + unit_vectors[item_rows] @ user.weights
         return np.clip(raw, RATING_MIN, RATING_MAX).astype(np.float32)

@@ -21,10 +21,13 @@ from threadpoolctl import threadpool_limits
 from data.errors import BadInput, NotFound
 from ml import artifact, catalogue
 from ml.model import Model
-from ml.rating_head import RATING_MAX, STARS_MIN, UserParams
+from data.domain import STARS_MAX, STARS_MIN
+from ml.rating_head import UserParams
 from ml.types import FloatArray, IdArray, IndexArray
 
-__all__ = ["ModelInfo", "Recommendation", "Recommendations", "Scorer", "Similar", "UserParams"]
+__all__ = ["LIKED_STARS", "ModelInfo", "Recommendation", "Recommendations", "ScoredUser", "Scorer", "Similar", "UserParams"]
+
+LIKED_STARS = 5.0  # what a liked movie counts as in an anonymous visitor's fold-in
 
 
 class Recommendation(NamedTuple):
@@ -42,6 +45,17 @@ class Recommendations:
 class Similar(NamedTuple):
     movie_id: int
     score: float  # cosine similarity of the two item vectors, -1..1
+
+
+@dataclass(frozen=True)
+class ScoredUser:
+    """Who the model scores a request as, decided once by `Scorer.user` or `Scorer.visitor`."""
+
+    user_id: int | None  # None: an anonymous visitor
+    params: UserParams  # the rating head's (b_u, w_u): stars for every movie
+    row: int | None  # the model's own row of a user it trained on and who has not changed since: LightFM ranks
+    personalized: bool  # False: nobody the model knows (unknown, or no ratings left): the most rated movies
+    rated: frozenset[int] | None  # the movies they rated, when the scoring read them; None: ask the catalogue
 
 
 @dataclass(frozen=True)
@@ -89,23 +103,41 @@ class Scorer:
         """The newest live-rating stamp (unix seconds) training saw: users stamped later are re-solved by fold-in."""
         return float(self._model.manifest.get("ratings_as_of", 0.0))
 
+    def user(self, user_id: int, changed: Sequence[tuple[int, float]] | None = None) -> ScoredUser:
+        """What the model scores `user_id` as. `changed`: their stored (movie id, rating) pairs when
+        they changed after the training snapshot (`ratings_as_of`), else None. A user the model
+        knows and who has not changed is scored by their own row; a changed one is re-solved from
+        their ratings (fold-in); one who deleted them all, or one the model never saw, is nobody
+        in particular (the unpersonalised answers)."""
+        if changed is None:
+            row = self._model.users.row(user_id)
+            return ScoredUser(user_id, self._head.user(row), row, row is not None, None)
+        rated = frozenset(movie_id for movie_id, _ in changed)
+        if not changed:
+            return ScoredUser(user_id, self._head.user(None), None, False, rated)
+        return ScoredUser(user_id, self.fold_in(changed), None, True, rated)
+
+    def visitor(self, liked_movie_ids: Sequence[int]) -> ScoredUser:
+        """An anonymous visitor who likes these movies: each folded in as LIKED_STARS."""
+        params = self.fold_in((movie_id, LIKED_STARS) for movie_id in liked_movie_ids)
+        return ScoredUser(None, params, None, True, frozenset(liked_movie_ids))
+
     def recommend(
-        self, user: int | UserParams | None, k: int = 10, exclude: set[int] | None = None,
+        self, user: ScoredUser, k: int = 10, exclude: set[int] | frozenset[int] | None = None,
         allowed: npt.NDArray[np.bool_] | None = None,
     ) -> Recommendations:
-        """The k best movies for a user id or for params from `fold_in`, best first, without
-        `exclude` and only where `allowed` (bool [n_movies] in `movie_ids` order). A user the
-        model does not know, or None (nobody with ratings), gets the most rated movies."""
+        """The k best movies for `user`, best first, without `exclude` and only where `allowed`
+        (bool [n_movies] in `movie_ids` order). Nobody the model knows gets the most rated movies."""
         if k < 1:
             raise BadInput(f"k must be at least 1, not {k}")
         model = self._model
-        if isinstance(user, UserParams):
-            params, personalized = user, True
+        params, personalized = user.params, user.personalized
+        if user.row is not None:
+            scores = model.ranking_items @ model.ranking_users[user.row]
+        elif personalized:
             scores = self._head.affinity(params, model.unit_vectors)
         else:
-            row = None if user is None else model.users.row(user)
-            params, personalized = self._head.user(row), row is not None
-            scores = model.ranking_items @ model.ranking_users[row] if personalized else model.popularity.copy()
+            scores = model.popularity.copy()
         if allowed is not None:
             if allowed.shape != scores.shape or allowed.dtype != np.bool_:
                 raise BadInput(f"allowed must be a bool array of shape ({len(scores)},) in Scorer.movie_ids order")
@@ -115,20 +147,15 @@ class Scorer:
             scores[rows[rows >= 0]] = -np.inf
         top = _top(scores, k)
         top = top[np.isfinite(scores[top])]
-        ratings = self._head.rate(params, model.unit_vectors, top)
+        ratings = self._head.predict_user(params, model.unit_vectors, top)
         items = [Recommendation(int(m), float(s), float(r)) for m, s, r in zip(model.movie_ids[top], scores[top], ratings)]
         return Recommendations(items, personalized)
 
-    def predict_ratings(self, user: int | UserParams | None, movie_ids: Sequence[int]) -> FloatArray:
-        """float32 1..5 ratings of `movie_ids`, in their order, for a user id (an unknown one, or
-        None, gets the bias baseline) or for params from `fold_in`. Raises NotFound listing
-        unknown movie ids."""
+    def predict_ratings(self, user: ScoredUser, movie_ids: Sequence[int]) -> FloatArray:
+        """float32 1..5 ratings of `movie_ids`, in their order, for `user` (nobody the model knows
+        gets the bias baseline). Raises NotFound listing unknown movie ids."""
         rows = self._movie_rows(movie_ids)
-        if isinstance(user, UserParams):
-            params = user
-        else:
-            params = self._head.user(None if user is None else self._model.users.row(user))
-        return self._head.rate(params, self._model.unit_vectors, rows)
+        return self._head.predict_user(user.params, self._model.unit_vectors, rows)
 
     def similar(self, movie_id: int, k: int = 10) -> list[Similar]:
         """The k movies whose item vectors are closest in angle, best first. A movie with neither
@@ -152,8 +179,8 @@ class Scorer:
         if not pairs:
             raise BadInput("a fold-in needs at least one rating")
         values = np.array([rating for _, rating in pairs], dtype=np.float32)
-        if not np.all((values >= STARS_MIN) & (values <= RATING_MAX)):
-            raise BadInput(f"ratings must be between {STARS_MIN:g} and {RATING_MAX:g} stars")
+        if not np.all((values >= STARS_MIN) & (values <= STARS_MAX)):
+            raise BadInput(f"ratings must be between {STARS_MIN:g} and {STARS_MAX:g} stars")
         rows = self._movie_rows([movie_id for movie_id, _ in pairs])
         return self._head.fold_in(self._model.unit_vectors, rows, values)
 

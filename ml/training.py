@@ -21,6 +21,7 @@ import numpy as np
 from lightfm import LightFM
 from tqdm import tqdm
 
+from data.errors import TrainingError
 from ml.evaluation import precision_at_k
 from ml.features import FeatureParams, Features, feature_matrix, vocabulary
 from ml.ids import IdIndex
@@ -60,9 +61,9 @@ class TrainingParams:
     def __post_init__(self) -> None:
         for name in ("components", "max_epochs", "patience", "validation_k", "threads"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+                raise TrainingError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.learning_rate <= 0 or self.regularisation < 0:
-            raise ValueError("learning_rate must be positive and regularisation not negative")
+            raise TrainingError("learning_rate must be positive and regularisation not negative")
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
     if len(data.movie_tokens) != len(data.movie_ids) or len(data.user_tokens) != len(data.user_ids):
         raise ValueError("movie_tokens and user_tokens must align with movie_ids and user_ids")
     if not len(data.ratings):
-        raise ValueError("there are no ratings to train on")
+        raise TrainingError("there are no ratings to train on")
     started = time.perf_counter()
     movies, users = IdIndex(data.movie_ids), IdIndex(data.user_ids)
     user_rows, movie_rows = data.ratings.indices(users, movies)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import strawberry
@@ -14,7 +15,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from schema.cost import MAX_COST, QueryCost
-from schema.errors import ClientErrors, is_unexpected
+from schema.errors import ClientErrors, PhaseCodes, is_unexpected
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -55,6 +56,7 @@ def build_schema(*, introspection: bool = True, max_cost: int = MAX_COST, extens
         # Factories: Strawberry builds fresh extensions per request (the caches live at module level).
         extensions=[
             ClientErrors,
+            PhaseCodes,
             lambda: QueryLimits(introspection),
             lambda: QueryCost(max_cost),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
@@ -65,4 +67,14 @@ def build_schema(*, introspection: bool = True, max_cost: int = MAX_COST, extens
     )
 
 
-schema = build_schema()
+@functools.cache
+def default_schema() -> MoviegraphSchema:
+    """The schema with the default limits (schema.graphql, tests), built on first use, not at import."""
+    return build_schema()
+
+
+def __getattr__(name: str) -> object:
+    # `from schema import schema` keeps working without every `import schema.x` building it.
+    if name == "schema":
+        return default_schema()
+    raise AttributeError(f"module 'schema' has no attribute {name!r}")

@@ -1,27 +1,50 @@
 """Error reporting: errors a client can act on keep their message and get an `extensions.code`;
-anything unexpected is logged by Strawberry with its traceback and masked for the client."""
+anything unexpected is logged by Strawberry with its traceback and masked for the client.
+
+A code comes from a type, never from a message: the project's errors carry theirs (data/errors.py);
+graphql-core's own get theirs from the phase that raised them. A syntax error (and the token
+limit's) is a GraphQLSyntaxError: GRAPHQL_PARSE_FAILED. Whatever validation refuses ("is never
+used", "is not defined", a literal of the wrong type, the depth and alias limits) is
+GRAPHQL_VALIDATION_FAILED. Execution first coerces the variables' values, before any field runs,
+so an error of that phase with no field path is a value that does not fit its type: BAD_USER_INPUT.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from data.errors import MoviegraphError
 
 MASKED_MESSAGE = "Unexpected error; it has been logged."
 
 
-def add_codes(errors: list[GraphQLError]) -> None:
-    """Gives errors about the query itself (syntax, validation, limits, variables) a code too."""
+def _set_code(errors: Iterable[GraphQLError], code: str) -> None:
     for error in errors:
         if not (error.extensions or {}).get("code"):
-            if isinstance(error, GraphQLSyntaxError) or "max tokens" in error.message:
-                code = "GRAPHQL_PARSE_FAILED"
-            elif error.message.startswith("Variable '$"):
-                code = "BAD_USER_INPUT"  # a variable's value does not fit its type
-            else:
-                code = "GRAPHQL_VALIDATION_FAILED"
             error.extensions = {**(error.extensions or {}), "code": code}
+
+
+class PhaseCodes(SchemaExtension):
+    """Codes graphql-core's errors by the phase that raised them (see the module docstring)."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        _set_code(self.execution_context.pre_execution_errors or [], "GRAPHQL_VALIDATION_FAILED")
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        errors = self.execution_context.pre_execution_errors or []
+        _set_code((error for error in errors if error.path is None and not is_unexpected(error)), "BAD_USER_INPUT")
+
+
+def add_codes(errors: list[GraphQLError]) -> None:
+    """Codes what no phase did: a parse error, by its type; anything else about the query itself
+    (a limit refused before validation) counts as failed validation."""
+    _set_code((error for error in errors if isinstance(error, GraphQLSyntaxError)), "GRAPHQL_PARSE_FAILED")
+    _set_code(errors, "GRAPHQL_VALIDATION_FAILED")
 
 
 def is_unexpected(error: GraphQLError) -> bool:

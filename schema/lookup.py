@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from data.domain import parse_id
 from data.errors import BadInput, NotFound
 from data.text import fold
 from loaders import EntityLoaders
@@ -17,17 +18,6 @@ from schema.inputs import MovieFilter
 from schema.pagination import Connection, connection, page_window
 
 T = TypeVar("T")
-
-
-MAX_ID = 2**63 - 1  # SQLite's INTEGER
-
-
-def parse_id(value: strawberry.ID, kind: str) -> int:
-    text = str(value)
-    # isascii: str.isdigit also accepts other scripts' digits ("١٢").
-    if not (text.isascii() and text.isdigit() and int(text) <= MAX_ID):
-        raise BadInput(f"{kind} id must be a positive integer below 2^63, not {value!r}")
-    return int(text)
 
 
 def _loaders(info: Info, kind: str) -> EntityLoaders:

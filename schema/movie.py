@@ -15,7 +15,7 @@ from schema.keyword import Keyword
 from schema.language import Language
 from schema.pagination import MAX_PAGE, page_window
 from schema.person import CastCredit, CrewCredit, Person
-from schema import recommending
+from schema import recommender_fields
 from schema.recommendation import SimilarMovie
 from schema.scalars import BigInt
 
@@ -132,4 +132,4 @@ class Movie:
 
     @strawberry.field(description=f"The movies most like this one by the recommender's item vectors, at most `first` (up to {MAX_PAGE}).")
     def similar(self, info: Info, first: int = 10) -> list[SimilarMovie]:
-        return recommending.similar(info, self._id, first)
+        return recommender_fields.similar(info, self._id, first)

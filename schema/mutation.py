@@ -4,30 +4,11 @@ retraining)."""
 
 from __future__ import annotations
 
-import math
-
 import strawberry
 
-from data.errors import BadInput, WritesUnavailable
-from loaders.rating_writer import RatingWriter
-from ml.rating_head import RATING_MAX, STARS_MIN, STARS_STEP
+from data.domain import parse_id, parse_stars
 from schema.context import Info
-from schema.lookup import parse_id
 from schema.rating import Rating
-
-
-
-def parse_stars(value: float) -> float:
-    """A rating as MovieLens takes them: 0.5 to 5.0 in half stars."""
-    if not (math.isfinite(value) and STARS_MIN <= value <= RATING_MAX and (value / STARS_STEP).is_integer()):
-        raise BadInput(f"rating must be {STARS_MIN:g} to {RATING_MAX:g} stars in steps of {STARS_STEP:g}, not {value!r}")
-    return float(value)
-
-
-def writer(info: Info) -> RatingWriter:
-    if info.context.writer is None:
-        raise WritesUnavailable(f"ratings cannot be stored: {info.context.writer_problem}")
-    return info.context.writer
 
 
 @strawberry.type(description="Changes to users' ratings.")
@@ -38,8 +19,8 @@ class Mutation:
     )
     async def rate_movie(self, info: Info, user: strawberry.ID, movie: strawberry.ID, rating: float) -> Rating:
         user_id, movie_id, stars = parse_id(user, "user"), parse_id(movie, "movie"), parse_stars(rating)
-        return Rating.from_stored(await writer(info).rate(user_id, movie_id, stars))
+        return Rating.from_stored(await info.context.runtime.require_writer().rate(user_id, movie_id, stars))
 
     @strawberry.mutation(description="Removes `user`'s rating of `movie`: true if there was one, false if not.")
     async def delete_rating(self, info: Info, user: strawberry.ID, movie: strawberry.ID) -> bool:
-        return await writer(info).delete(parse_id(user, "user"), parse_id(movie, "movie"))
+        return await info.context.runtime.require_writer().delete(parse_id(user, "user"), parse_id(movie, "movie"))

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import strawberry
 
+from data.domain import MAX_ITEMS, parse_id
+
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
 from loaders.ratings import select_user_ratings
-from schema import lookup, place_names, recommending
+from schema import lookup, place_names, recommender_fields
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -28,7 +30,7 @@ PREFIX_HELP = "Ordered by movie count; `name` keeps those whose name starts with
 class Query:
     @strawberry.field(description="A movie by TMDB id; null when there is none.")
     async def movie(self, info: Info, id: strawberry.ID) -> Movie | None:
-        row = await info.context.loaders.movie.load(lookup.parse_id(id, "movie"))
+        row = await info.context.loaders.movie.load(parse_id(id, "movie"))
         return Movie.from_row(row) if row else None
 
     @strawberry.field(description=f"Movies meeting `filter`, in `orderBy` order (most popular first by default). {PAGE_HELP}")
@@ -119,26 +121,26 @@ class Query:
         self, info: Info, user: strawberry.ID | None = None, likes: list[strawberry.ID] | None = None, first: int = 10,
         filter: RecommendFilter | None = None, exclude_rated: bool = True,
     ) -> list[Recommendation]:
-        return await recommending.recommend(info, user, likes, first, filter, exclude_rated)
+        return await recommender_fields.recommend(info, user, likes, first, filter, exclude_rated)
 
     @strawberry.field(
-        description=f"The 1-5 star ratings `user` is predicted to give `items` (TMDB movie ids, at most {recommending.MAX_ITEMS}), "
+        description=f"The 1-5 star ratings `user` is predicted to give `items` (TMDB movie ids, at most {MAX_ITEMS}), "
         "in the order asked, reflecting the user's latest stored ratings. Unknown movie ids are a NOT_FOUND error listing them."
     )
     async def predicted_ratings(self, info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
-        return await recommending.predicted_ratings(info, user, items)
+        return await recommender_fields.predicted_ratings(info, user, items)
 
     @strawberry.field(description=f"A user's stored ratings, newest first. {PAGE_HELP}")
     async def ratings(self, info: Info, user: strawberry.ID, first: int = 20, after: str | None = None) -> Connection[Rating]:
         offset, limit = page_window(first, after)
-        rows, total = await select_user_ratings(info.context.loaders.db, lookup.parse_id(user, "user"), offset, limit)
+        rows, total = await select_user_ratings(info.context.loaders.db, parse_id(user, "user"), offset, limit)
         return connection(rows, Rating.from_stored, offset, total)
 
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:
-        return recommending.model_info(info)
+        return recommender_fields.model_info(info)
 
     @strawberry.field(description="A person (cast or crew) by TMDB id; null when there is none.")
     async def person(self, info: Info, id: strawberry.ID) -> Person | None:
-        row = await info.context.loaders.person.load(lookup.parse_id(id, "person"))
+        row = await info.context.loaders.person.load(parse_id(id, "person"))
         return Person.from_row(row) if row else None

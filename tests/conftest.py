@@ -15,6 +15,13 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
 
 
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own empty folder, so the relative defaults (var/moviegraph.sqlite3,
+    var/model, var/evaluation) are its own: never the model `make serve` left in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data (real rows of the public datasets); tests needing it skip when it is absent."""

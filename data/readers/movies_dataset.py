@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from data.domain import is_stars
 from data.readers._common import FileReport, parse_int, read_csv_rows
 from data.readers._literals import MalformedLiteral, RecordList
 
@@ -228,12 +229,8 @@ def read_ratings(path: Path, report: FileReport) -> Iterator[tuple[int, int, flo
             rating = math.nan
         if user is None or movie is None or stamp is None:
             report.reject("bad id or timestamp")
-        elif not valid_rating(rating):
+        elif not is_stars(rating):
             report.reject("rating not in 0.5..5 by 0.5")
         else:
             yield user, movie, rating, stamp
 
-
-def valid_rating(rating: float) -> bool:
-    """MovieLens ratings: 0.5 to 5 stars in half stars (ml-100k uses whole stars 1-5)."""
-    return 0.5 <= rating <= 5 and (rating * 2).is_integer()

@@ -1,4 +1,7 @@
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +32,23 @@ def test_bad_settings_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
         main(["serve"])
     assert exit_info.value.code == 1
     assert "MOVIEGRAPH_PORT='eighty'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["train", "--epochs", "0"], "TrainingError: max_epochs must be at least 1, not 0"),
+        (["evaluate", "--components", "0"], "TrainingError: components must be at least 1, not 0"),
+        (["serve", "--port", "abc"], "SettingsError: --port 'abc' is not a whole number"),
+        (["ingest", "--movies-dataset", "/nonexistent"], "IngestError: "),
+    ],
+)
+def test_bad_parameters_print_one_line_and_exit_1(tmp_path: Path, argv: list[str], expected: str) -> None:
+    # The installed entry point in a process of its own, so a traceback would show on stderr.
+    moviegraph = Path(sys.executable).with_name("moviegraph")
+    env = {**os.environ, "MOVIEGRAPH_DB_PATH": str(tmp_path / "c.sqlite3"), "MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model")}
+    result = subprocess.run([str(moviegraph), *argv], check=False, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from api.cli import SEED_DB, SEED_MODEL, main, prepare_first_start
-from api.settings import Settings, SettingsError
+from api.settings import Settings
+from data.errors import SettingsError
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from starlette.testclient import TestClient
 
 from api import graphiql
 from api.app import create_app
-from api.graphiql import Asset, AssetError, fetch_assets
+from api.graphiql import Asset, fetch_assets
+from data.errors import AssetError
 from api.settings import Settings
 
 

@@ -200,7 +200,7 @@ def test_limit_settings_from_the_environment() -> None:
                                              ("RATE_LIMIT", "nan"), ("MODEL_POLL_SECONDS", "nan"), ("LOG_LEVEL", "bogus"),
                                              ("MAX_BODY_BYTES", "0")])
 def test_bad_limit_settings_are_refused(name: str, value: str) -> None:
-    from api.settings import SettingsError
+    from data.errors import SettingsError
 
     with pytest.raises(SettingsError):
         Settings.from_environ({f"MOVIEGRAPH_{name}": value})

@@ -36,7 +36,7 @@ def test_new_artifact_is_swapped_in_and_a_corrupt_one_refused(sample_db: Path, s
     first = _publish(sample_model, target, "v1")
     settings = Settings(db_path=sample_db, model_dir=target, model_poll_seconds=3600)
     with TestClient(create_app(settings)) as client:
-        models = client.app.state.models  # type: ignore[attr-defined]
+        models = client.app.state.runtime.models  # type: ignore[attr-defined]
         before = _info(client)
 
         second = _publish(sample_model, target, "v2")

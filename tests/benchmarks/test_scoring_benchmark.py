@@ -103,15 +103,15 @@ def test_scoring_full_size(tmp_path: Path) -> None:
     baseline = _measure("baseline: LightFM.predict over every movie, 1 user",
                         lambda i: lightfm.predict(np.full(MOVIES, users[i] - 1, dtype=np.int32), every_item))
     _measure("baseline: numpy scores + full argsort top-10", full_argsort)
-    recommend = _measure("(a) recommend top-10", lambda i: scorer.recommend(int(users[i]), 10))
+    recommend = _measure("(a) recommend top-10", lambda i: scorer.recommend(scorer.user(int(users[i])), 10))
     _measure("(b) recommend top-10, 100 excluded, allowed = half",
-             lambda i: scorer.recommend(int(users[i]), 10, exclude=excluded, allowed=allowed))
-    _measure("(c) predict_ratings, 100 movies", lambda i: scorer.predict_ratings(int(users[i]), batches[i % 50]))
+             lambda i: scorer.recommend(scorer.user(int(users[i])), 10, exclude=excluded, allowed=allowed))
+    _measure("(c) predict_ratings, 100 movies", lambda i: scorer.predict_ratings(scorer.user(int(users[i])), batches[i % 50]))
     _measure("(d) similar top-10", lambda i: scorer.similar(int(movies[i]), 10))
     _measure("(e) fold_in, 50 ratings", lambda i: scorer.fold_in(fold_pairs))
-    _measure("(f) fold_in of 50 ratings, then recommend top-10", lambda i: scorer.recommend(scorer.fold_in(fold_pairs), 10))
+    _measure("(f) fold_in of 50 ratings, then recommend top-10", lambda i: scorer.recommend(scorer.user(0, fold_pairs), 10))
     print(f"recommend top-10 is {baseline / recommend:.0f}x faster than LightFM.predict over every movie")
-    assert len(scorer.recommend(int(users[0]), 10).items) == 10
+    assert len(scorer.recommend(scorer.user(int(users[0])), 10).items) == 10
 
 
 def test_training_on_ratings_small(shared_data: Path, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def check_ratings(answer: Answer, scorer: Scorer, user: str, items: list[str]) -
     assert not answer.errors, answer.errors
     got = answer.data["predictedRatings"]
     assert [rating["movie"]["id"] for rating in got] == [str(int(item)) for item in items]
-    expected = scorer.predict_ratings(int(user), [int(item) for item in items]).tolist()
+    expected = scorer.predict_ratings(scorer.user(int(user)), [int(item) for item in items]).tolist()
     assert [rating["rating"] for rating in got] == pytest.approx(expected, rel=1e-6)
     assert all(1 <= rating["rating"] <= 5 for rating in got)
 

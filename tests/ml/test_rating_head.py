@@ -45,13 +45,13 @@ def test_predict_is_mu_plus_biases_plus_dot_clipped() -> None:
         head.mu + head.user_bias[users] + head.item_bias[items] + (head.user_weights[users] * vectors[items]).sum(axis=1), 1, 5
     )
     assert np.allclose(head.predict(vectors, users, items), expected, atol=1e-5)
-    assert np.allclose(head.rate(head.user(2), vectors, np.arange(20)), head.predict(vectors, np.full(20, 2), np.arange(20)))
+    assert np.allclose(head.predict_user(head.user(2), vectors, np.arange(20)), head.predict(vectors, np.full(20, 2), np.arange(20)))
 
 
 def test_an_unknown_user_gets_the_bias_baseline_of_each_movie() -> None:
     users, items, values, vectors, n_users = _ratings()
     head = fit_head(users, items, values, vectors, n_users, PARAMS)
-    assert np.allclose(head.rate(head.user(None), vectors, np.arange(5)), np.clip(head.mu + head.item_bias[:5], 1, 5))
+    assert np.allclose(head.predict_user(head.user(None), vectors, np.arange(5)), np.clip(head.mu + head.item_bias[:5], 1, 5))
 
 
 def test_biases_fit_a_pure_bias_world_exactly_without_shrinkage() -> None:

@@ -38,23 +38,23 @@ def test_recommend_matches_a_full_argsort(scorer: Scorer, trained: TrainingResul
     allowed = rng.random(len(scorer.movie_ids)) < 0.6
     exclude = set(rng.choice(scorer.movie_ids, 50).tolist()) | {123456789}
     for k, ex, mask in ((10, set(), None), (25, exclude, None), (10, exclude, allowed)):
-        result = scorer.recommend(user, k, exclude=ex, allowed=mask)
+        result = scorer.recommend(scorer.user(user), k, exclude=ex, allowed=mask)
         assert result.personalized
         assert [r.movie_id for r in result.items] == reference_recommend(trained, user, k, ex, mask)
         assert all(a.score >= b.score for a, b in zip(result.items, result.items[1:]))
-        ratings = scorer.predict_ratings(user, [r.movie_id for r in result.items])
+        ratings = scorer.predict_ratings(scorer.user(user), [r.movie_id for r in result.items])
         assert np.allclose([r.predicted_rating for r in result.items], ratings)
 
 
 def test_recommend_returns_fewer_when_few_movies_are_allowed(scorer: Scorer, sample_set: TrainingSet) -> None:
     allowed = np.zeros(len(scorer.movie_ids), dtype=bool)
     allowed[[3, 9]] = True
-    result = scorer.recommend(_user(sample_set), 10, allowed=allowed)
+    result = scorer.recommend(scorer.user(_user(sample_set)), 10, allowed=allowed)
     assert sorted(r.movie_id for r in result.items) == sorted(scorer.movie_ids[[3, 9]].tolist())
 
 
 def test_an_unknown_user_gets_the_most_rated_movies(scorer: Scorer, trained: TrainingResult, sample_set: TrainingSet) -> None:
-    result = scorer.recommend(-1, 5)
+    result = scorer.recommend(scorer.user(-1), 5)
     assert not result.personalized
     counts = Counter(sample_set.ratings.movie_ids.tolist())
     assert [r.score for r in result.items] == sorted(counts.values(), reverse=True)[:5]
@@ -66,7 +66,7 @@ def test_an_unknown_user_gets_the_most_rated_movies(scorer: Scorer, trained: Tra
 def test_predict_ratings_follow_the_order_asked_and_the_head_formula(scorer: Scorer, trained: TrainingResult, sample_set: TrainingSet) -> None:
     model, user = trained.model, _user(sample_set, 3)
     movie_ids = [int(m) for m in model.movie_ids[[40, 2, 300, 2]]]
-    ratings = scorer.predict_ratings(user, movie_ids)
+    ratings = scorer.predict_ratings(scorer.user(user), movie_ids)
     u, rows = int(np.flatnonzero(model.user_ids == user)[0]), [40, 2, 300, 2]
     unit = model.item_vectors[rows] / np.linalg.norm(model.item_vectors[rows], axis=1, keepdims=True)
     expected = model.head.mu + model.head.user_bias[u] + model.head.item_bias[rows] + unit @ model.head.user_weights[u]
@@ -78,7 +78,7 @@ def test_predict_ratings_follow_the_order_asked_and_the_head_formula(scorer: Sco
 def test_unknown_movies_raise_not_found_listing_them(scorer: Scorer, sample_set: TrainingSet) -> None:
     known = int(scorer.movie_ids[0])
     with pytest.raises(NotFound, match="unknown movie ids: 999999991, 999999992") as info:
-        scorer.predict_ratings(_user(sample_set), [999999991, known, 999999992, 999999991])
+        scorer.predict_ratings(scorer.user(_user(sample_set)), [999999991, known, 999999992, 999999991])
     assert info.value.ids == ["999999991", "999999992"]
     with pytest.raises(NotFound):
         scorer.similar(999999991)
@@ -107,21 +107,21 @@ def test_fold_in_reproduces_a_trained_user_and_serves_a_new_one(scorer: Scorer, 
     user = _user(sample_set, 5)
     mine = sample_set.ratings.user_ids == user
     pairs = list(zip(sample_set.ratings.movie_ids[mine].tolist(), sample_set.ratings.values[mine].tolist()))
-    params = scorer.fold_in(pairs)
+    refolded = scorer.user(user, pairs)  # as if their ratings changed after training: re-solved
     some = scorer.movie_ids[:20].tolist()
-    assert np.allclose(scorer.predict_ratings(params, some), scorer.predict_ratings(user, some), atol=1e-4)
+    assert np.allclose(scorer.predict_ratings(refolded, some), scorer.predict_ratings(scorer.user(user), some), atol=1e-4)
     loved = int(scorer.movie_ids[0])
-    fan = scorer.fold_in([(loved, 5.0)])
-    assert scorer.predict_ratings(fan, [loved])[0] > scorer.predict_ratings(-1, [loved])[0]
+    fan = scorer.visitor([loved])  # one 5-star like
+    assert scorer.predict_ratings(fan, [loved])[0] > scorer.predict_ratings(scorer.user(-1), [loved])[0]
     with pytest.raises(BadInput):
         scorer.fold_in([(loved, 7.0)])
 
 
 def test_bad_arguments_are_refused(scorer: Scorer, sample_set: TrainingSet) -> None:
     with pytest.raises(BadInput, match="k must be at least 1"):
-        scorer.recommend(_user(sample_set), 0)
+        scorer.recommend(scorer.user(_user(sample_set)), 0)
     with pytest.raises(BadInput, match="allowed must be a bool array"):
-        scorer.recommend(_user(sample_set), 5, allowed=np.ones(3, dtype=bool))
+        scorer.recommend(scorer.user(_user(sample_set)), 5, allowed=np.ones(3, dtype=bool))
     with pytest.raises(ValueError):
         scorer.movie_ids[0] = 1
 

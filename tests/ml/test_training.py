@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from data.errors import TrainingError
 from ml.interactions import Ratings
 from ml.training import TrainingResult, TrainingSet, train
 from tests.ml.conftest import TINY
@@ -42,8 +43,8 @@ def test_movies_without_ratings_get_vectors_from_their_content_features_alone() 
 
 
 def test_bad_parameters_and_empty_ratings_are_refused(sample_set: TrainingSet) -> None:
-    with pytest.raises(ValueError, match="components must be at least 1"):
+    with pytest.raises(TrainingError, match="components must be at least 1"):
         dataclasses.replace(TINY, components=0)
     empty = dataclasses.replace(sample_set, ratings=Ratings.from_rows([]))
-    with pytest.raises(ValueError, match="no ratings"):
+    with pytest.raises(TrainingError, match="no ratings"):
         train(empty, TINY, show_progress=False)

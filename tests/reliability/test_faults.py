@@ -136,7 +136,7 @@ def test_a_corrupt_model_is_refused_and_everything_else_served(
 
         # A good artifact published next is picked up without a restart.
         _publish(data_dir, sample_model.resolve(), ".model-retrained")
-        assert client.portal.call(client.app.state.models.refresh) is True  # type: ignore[union-attr,attr-defined]
+        assert client.portal.call(client.app.state.runtime.models.refresh) is True  # type: ignore[union-attr,attr-defined]
         assert len(_data(client, RECOMMEND, user="1")["recommend"]) == 3
         assert client.get("/ready").json()["model"] == "serving"
     assert [r.getMessage() for r in caplog.records if "refused the artifact" in r.getMessage()] != []

@@ -13,7 +13,7 @@ NESTED = """query($n: Int!) { movies(first: $n) { edges { node {
 
 
 def _count(client: TestClient, n: int) -> int:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.runtime.require_database()  # type: ignore[attr-defined]
     before = db.statements
     body = post(client, NESTED, {"n": n})
     assert "errors" not in body and len(body["data"]["movies"]["edges"]) == n

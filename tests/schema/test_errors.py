@@ -31,6 +31,11 @@ def _codes(body: dict) -> list[str]:
         ("{ movie(id: 862) { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
         ("{ movie(id: 862) { title ", None, "GRAPHQL_PARSE_FAILED"),
         ("query($n: Int!) { movies(first: $n) { totalCount } }", {"n": "ten"}, "BAD_USER_INPUT"),
+        ("query($n: Int!) { movies(first: $n) { totalCount } }", None, "BAD_USER_INPUT"),
+        # graphql-core's validation messages that start like a variable's value error are still validation.
+        ("query($n: Int) { movies { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ movies(first: $n) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($n: String) { movies(first: $n) { totalCount } }", {"n": "3"}, "GRAPHQL_VALIDATION_FAILED"),
     ],
 )
 def test_client_errors_have_a_code(client: TestClient, query: str, variables: dict | None, code: str) -> None:
@@ -82,3 +87,12 @@ def test_get_requests_run_queries(client: TestClient) -> None:
     response = client.get("/graphql", params={"query": "{ movie(id: 862) { title } }"})
     body = response.json()
     assert "errors" not in body and body["data"] == {"movie": {"title": "Toy Story"}}
+
+
+@pytest.mark.parametrize("name", [{"a": 1}, ["a"], 7])
+def test_an_operation_name_that_is_not_a_string_is_a_bad_request(client: TestClient, caplog: pytest.LogCaptureFixture, name: object) -> None:
+    with caplog.at_level(logging.INFO):
+        response = client.post("/graphql", json={"query": "{ __typename }", "operationName": name})
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": "operationName must be a string or null", "extensions": {"code": "BAD_REQUEST"}}]}
+    assert "Traceback" not in caplog.text and "slice" not in caplog.text

@@ -1,4 +1,4 @@
-"""The model the server scores with, swapped for a newer artifact without a restart.
+"""The model the server scores with, swapped for a newer artifact without a restart (the runtime holds one).
 
 `moviegraph train` publishes an artifact by pointing the model path at a new directory in one
 rename. The holder notices (the resolved path or the manifest's mtime changed), loads and checks

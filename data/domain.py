@@ -1,0 +1,44 @@
+"""The rules both doors (GraphQL and REST) and the layers below share: ids, the star scale, the
+bounds on a request's items. Defined once here, at the bottom, so no layer reaches up for them."""
+
+from __future__ import annotations
+
+import math
+
+from data.errors import BadInput
+
+MAX_ID = 2**63 - 1  # SQLite's INTEGER
+
+# MovieLens' scale: a given rating is STARS_MIN to STARS_MAX in steps of STARS_STEP (ml-100k uses
+# whole stars); a prediction is RATING_MIN to STARS_MAX, as the rating head clips it.
+STARS_MIN, STARS_MAX, STARS_STEP = 0.5, 5.0, 0.5
+RATING_MIN, RATING_MAX = 1.0, STARS_MAX
+
+MAX_ITEMS = 1_000  # movies per predicted-ratings request or likes per recommend
+MAX_QUERY_COST = 10_000  # the default bound on a GraphQL query's estimated objects (schema/cost.py)
+
+
+def parse_id(value: object, kind: str) -> int:
+    """A client's id (a GraphQL ID, a URL segment) as an int; BadInput unless a positive integer below 2^63."""
+    text = str(value)
+    # isascii: str.isdigit also accepts other scripts' digits ("١٢").
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_ID):
+        raise BadInput(f"{kind} id must be a positive integer below 2^63, not {value!r}")
+    return int(text)
+
+
+def is_stars(value: float) -> bool:
+    """True for a rating on the star scale: STARS_MIN to STARS_MAX in STARS_STEP steps."""
+    return math.isfinite(value) and STARS_MIN <= value <= STARS_MAX and (value / STARS_STEP).is_integer()
+
+
+def parse_stars(value: float) -> float:
+    if not is_stars(value):
+        raise BadInput(f"rating must be {STARS_MIN:g} to {STARS_MAX:g} stars in steps of {STARS_STEP:g}, not {value!r}")
+    return float(value)
+
+
+def check_item_count(count: int) -> None:
+    """The bound on items per request, GraphQL and REST alike."""
+    if count > MAX_ITEMS:
+        raise BadInput(f"at most {MAX_ITEMS} items at once, not {count}")

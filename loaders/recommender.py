@@ -1,0 +1,52 @@
+"""The recommender service: what `recommend` and predicted ratings do, for GraphQL and REST alike.
+
+Each call reads what the catalogue knows about the user (their live ratings newer than the model,
+the movies they rated) and lets the scorer decide who they are (`Scorer.user`); the doors only
+parse their arguments and shape the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from data.errors import NotFound
+from loaders._common import Database
+from loaders.movies import MovieQuery, select_movie_ids
+from loaders.recommendations import select_movie_ids_from_movielens, select_rated_movie_ids, select_ratings_changed_since
+from ml.scoring import Recommendations, ScoredUser, Scorer
+from ml.types import FloatArray
+
+
+async def scored_user(db: Database, scorer: Scorer, user_id: int) -> ScoredUser:
+    """`user_id` as `scorer` scores them, re-solved if their ratings changed after its training."""
+    return scorer.user(user_id, await select_ratings_changed_since(db, user_id, scorer.ratings_as_of))
+
+
+async def recommend(
+    db: Database, scorer: Scorer, who: ScoredUser, first: int, *, within: MovieQuery | None = None, exclude_rated: bool = True
+) -> Recommendations:
+    """The `first` best movies for `who` (first >= 1), only among `within`'s movies, without
+    the ones they rated when `exclude_rated`."""
+    allowed = scorer.mask(await select_movie_ids(db, within)) if within is not None else None
+    exclude = None
+    if exclude_rated:
+        # The scorer knows the rated movies when it just re-solved the user from them; else ask.
+        if who.rated is not None:
+            exclude = who.rated
+        elif who.user_id is not None:
+            exclude = await select_rated_movie_ids(db, who.user_id)
+    return scorer.recommend(who, first, exclude=exclude, allowed=allowed)
+
+
+async def predicted_ratings(db: Database, scorer: Scorer, user_id: int, movie_ids: Sequence[int]) -> FloatArray:
+    """float32 1..5 ratings of `movie_ids` (TMDB ids), in their order; NotFound lists unknown movies."""
+    return scorer.predict_ratings(await scored_user(db, scorer, user_id), movie_ids)
+
+
+async def predicted_ratings_by_movielens(db: Database, scorer: Scorer, user_id: int, movielens_ids: Sequence[int]) -> FloatArray:
+    """The same for MovieLens movie ids (the old REST contract); NotFound lists those the catalogue lacks."""
+    movie_ids = await select_movie_ids_from_movielens(db, movielens_ids)
+    unknown = [str(item) for item, movie in zip(movielens_ids, movie_ids) if movie is None]
+    if unknown:
+        raise NotFound("MovieLens movie ids", unknown)
+    return await predicted_ratings(db, scorer, user_id, [movie for movie in movie_ids if movie is not None])

@@ -1,0 +1,72 @@
+"""The recommender's fields: each parses its arguments, calls the recommender service, converts."""
+
+from __future__ import annotations
+
+import strawberry
+
+from data.domain import check_item_count, parse_id
+from data.errors import BadInput
+from data.text import fold
+from loaders import recommender
+from loaders.movies import MovieQuery
+from schema import place_names
+from schema.context import Info
+from schema.pagination import page_window
+from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, SimilarMovie
+
+
+def _within(flt: RecommendFilter | None) -> MovieQuery | None:
+    if flt is None:
+        return None
+    return MovieQuery(
+        genre_keys=[fold(genre) for genre in flt.genres or ()],
+        year_from=flt.year_from,
+        year_to=flt.year_to,
+        languages=[place_names.language(language) for language in flt.languages or ()],
+    )
+
+
+async def recommend(
+    info: Info, user: strawberry.ID | None, likes: list[strawberry.ID] | None, first: int, flt: RecommendFilter | None,
+    exclude_rated: bool,
+) -> list[Recommendation]:
+    page_window(first, None)
+    if user is not None and likes is None:
+        visitor: int | list[int] = parse_id(user, "user")
+    elif likes is not None and user is None:
+        if not likes:
+            raise BadInput("likes must name at least one movie")
+        check_item_count(len(likes))
+        visitor = [parse_id(movie, "movie") for movie in likes]
+    else:
+        raise BadInput("give exactly one of user (a known or new user id) and likes (movie ids an anonymous visitor likes)")
+    scorer = info.context.runtime.require_scorer()
+    if first == 0:
+        return []
+    db, within = info.context.loaders.db, _within(flt)
+    who = scorer.visitor(visitor) if isinstance(visitor, list) else await recommender.scored_user(db, scorer, visitor)
+    result = await recommender.recommend(db, scorer, who, first, within=within, exclude_rated=exclude_rated)
+    return [
+        Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
+        for item in result.items
+    ]
+
+
+async def predicted_ratings(info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
+    check_item_count(len(items))
+    movie_ids = [parse_id(item, "movie") for item in items]
+    scorer = info.context.runtime.require_scorer()
+    ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, parse_id(user, "user"), movie_ids)
+    return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings)]
+
+
+def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
+    page_window(first, None)
+    if first == 0:
+        return []
+    return [SimilarMovie(_movie_id=item.movie_id, score=item.score) for item in info.context.runtime.require_scorer().similar(movie_id, first)]
+
+
+def model_info(info: Info) -> ModelInfo:
+    described = info.context.runtime.require_scorer().model_info
+    return ModelInfo(version=described.version, trained_at=described.trained_at, metrics=described.metrics)
