@@ -1,4 +1,9 @@
-"""Per-request DataLoaders over the catalogue; build a fresh `Loaders` for every request."""
+"""Everything a request reads or writes: per-request DataLoaders over the catalogue (build a
+fresh `Loaders` for every request) and the SQL they batch, the live-ratings writer, the runtime a
+server holds (runtime.py), and the recommender service both doors call (recommender.py).
+
+The only package whose code runs SQL at request time. May import ml/ and data/; never schema/ or
+api/."""
 
 from __future__ import annotations
 

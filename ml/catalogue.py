@@ -1,7 +1,9 @@
-"""What training reads from the SQLite catalogue: movie ids, ratings, users and content tokens.
+"""What ml/ reads from the SQLite catalogue itself: movie ids, ratings, users and content tokens.
 
-Training runs offline, so this uses the stdlib sqlite3 driver, read-only; the request path reads
-the catalogue through `loaders/` and never touches this module.
+Training reads all of them; the server reads the movie ids each time it loads a model (the
+startup load and every swap, `ml/model_holder.py`, off the event loop) to check the artifact fits
+the catalogue. Both run outside a request, so this uses the stdlib sqlite3 driver, read-only;
+requests read the catalogue through `loaders/`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""The GraphQL schema, with its limits and error handling."""
+"""The GraphQL door: Strawberry types (one per module), thin resolvers, the Query and Mutation
+roots, pagination, query limits and cost, error codes; `build_schema` puts them together
+(called by the app; importing this package builds nothing).
+
+May import loaders/, ml/ (types only: scores come through loaders/recommender.py) and data/;
+never api/."""
 
 from __future__ import annotations
 
