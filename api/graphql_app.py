@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
-
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,

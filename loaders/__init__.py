@@ -18,6 +18,7 @@ from loaders._common import Database
 from loaders.entities import Entity, MovieKey, Stats
 from loaders.movies import select_movielens_ids, select_movies_by_ids
 from loaders.people import CastKey, CrewKey
+from loaders.rows import CastCreditRow, CastRow, CrewCreditRow, CrewRow, MovieRow, PersonRow
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class EntityLoaders:
     by_id: DataLoader[Any, Any]
     by_movie: DataLoader[int, list[Any]]
     stats: DataLoader[Any, Stats]
-    movies: DataLoader[MovieKey, list[Any]]
+    movies: DataLoader[MovieKey, list[MovieRow]]  # with the parent's id and the movie's position
 
     @classmethod
     def create(cls, db: Database, entity: Entity) -> EntityLoaders:
@@ -44,13 +45,13 @@ class EntityLoaders:
 @dataclass(frozen=True)
 class Loaders:
     db: Database
-    movie: DataLoader[int, Any]
+    movie: DataLoader[int, MovieRow | None]
     movielens_id: DataLoader[int, int | None]
-    person: DataLoader[int, Any]
-    cast: DataLoader[CastKey, list[Any]]
-    crew: DataLoader[CrewKey, list[Any]]
-    cast_credits: DataLoader[int, list[Any]]
-    crew_credits: DataLoader[int, list[Any]]
+    person: DataLoader[int, PersonRow | None]
+    cast: DataLoader[CastKey, list[CastRow]]
+    crew: DataLoader[CrewKey, list[CrewRow]]
+    cast_credits: DataLoader[int, list[CastCreditRow]]
+    crew_credits: DataLoader[int, list[CrewCreditRow]]
     company: EntityLoaders
     collection: EntityLoaders
     director: EntityLoaders

@@ -26,7 +26,10 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from data.catalogue_file import read_uri
 
 K = TypeVar("K", bound=Hashable)
-Row = Any  # a namedtuple whose fields are the statement's column names
+R = TypeVar("R")
+# What the driver hands back: a namedtuple of the statement's columns. Untyped only here, until
+# the loader that ran the statement names its type (loaders/rows.py).
+Row = Any
 Rows = list[Row]
 
 _DIALECT = sqlite_dialect.dialect(paramstyle="named")
@@ -94,15 +97,15 @@ class Database:
         await self._connection.close()
 
 
-def one_per_key(rows: Rows, keys: Sequence[K], key: Callable[[Row], K]) -> list[Row | None]:
+def one_per_key(rows: Sequence[R], keys: Sequence[K], key: Callable[[R], K]) -> list[R | None]:
     """The DataLoader contract: one result per key, in key order, None for a miss."""
     found = {key(row): row for row in rows}
     return [found.get(k) for k in keys]
 
 
-def many_per_key(rows: Rows, keys: Sequence[K], key: Callable[[Row], K]) -> list[list[Row]]:
+def many_per_key(rows: Sequence[R], keys: Sequence[K], key: Callable[[R], K]) -> list[list[R]]:
     """Rows grouped under their key, in key order; rows keep the statement's order."""
-    groups: defaultdict[K, list[Row]] = defaultdict(list)
+    groups: defaultdict[K, list[R]] = defaultdict(list)
     for row in rows:
         groups[key(row)].append(row)
     return [groups.get(k, []) for k in keys]

@@ -35,6 +35,7 @@ from data.tables import (
     Person,
 )
 from loaders._common import SQL, Database, Row, Rows, compile_sql, json_keys, keys_param, many_per_key, one_per_key
+from loaders.rows import MovieRow
 from loaders.movies import DIRECTOR_JOB, OrderField, movie_order
 
 @dataclass(frozen=True)
@@ -172,9 +173,9 @@ async def select_stats(db: Database, entity: Entity, ids: Sequence[Any]) -> list
 MovieKey = tuple[Any, int, OrderField, bool]  # (parent id, at most n, order field, descending)
 
 
-async def select_movies(db: Database, entity: Entity, keys: Sequence[MovieKey]) -> list[list[Any]]:
+async def select_movies(db: Database, entity: Entity, keys: Sequence[MovieKey]) -> list[list[MovieRow]]:
     """Each parent's first n movies in the asked order, one statement per distinct order."""
-    found: dict[MovieKey, list[Any]] = {}
+    found: dict[MovieKey, list[MovieRow]] = {}
     by_order: defaultdict[tuple[OrderField, bool], list[MovieKey]] = defaultdict(list)
     for key in keys:
         by_order[(key[2], key[3])].append(key)

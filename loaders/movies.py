@@ -24,7 +24,8 @@ from data.tables import (
     MovielensLink,
     Person,
 )
-from loaders._common import Database, Rows, compile_sql, json_keys, keys_param, one_per_key
+from loaders._common import Database, compile_sql, json_keys, keys_param, one_per_key
+from loaders.rows import MovieRow
 
 # (ISO code or None, folded English name) of a language or country a person typed.
 PlaceName = tuple[str | None, str]
@@ -97,7 +98,7 @@ def _ordered(statement: Select[Any], q: MovieQuery) -> Select[Any]:
     return statement.order_by(*movie_order(q.order, q.descending))
 
 
-async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int) -> Rows:
+async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int) -> list[MovieRow]:
     statement = select(Movie).where(*_conditions(q)).offset(offset).limit(limit)
     return await db.fetch(compile_sql(_ordered(statement, q)))
 
@@ -144,7 +145,7 @@ _SEARCH = compile_sql(
 _SEARCH_COUNT = compile_sql(select(func.count().label("n")).select_from(_MATCHES))
 
 
-async def search_movies(db: Database, query: str, offset: int, limit: int) -> tuple[Rows, int]:
+async def search_movies(db: Database, query: str, offset: int, limit: int) -> tuple[list[MovieRow], int]:
     """Movies matching `query` (see fts_query), best first: bm25 rank, then popularity."""
     rows = await db.fetch(_SEARCH, query=query, offset=offset, limit=limit)
     return rows, int((await db.fetch(_SEARCH_COUNT, query=query))[0].n)
@@ -153,7 +154,7 @@ async def search_movies(db: Database, query: str, offset: int, limit: int) -> tu
 _BY_IDS = compile_sql(select(Movie).where(col(Movie.id).in_(json_keys())))
 
 
-async def select_movies_by_ids(db: Database, ids: Sequence[int]) -> list[Any]:
+async def select_movies_by_ids(db: Database, ids: Sequence[int]) -> list[MovieRow | None]:
     return one_per_key(await db.fetch(_BY_IDS, keys=keys_param(ids)), ids, lambda row: row.id)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from data.tables import Cast, Crew, Movie, Person
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, many_per_key, one_per_key
+from loaders.rows import CastCreditRow, CastRow, CrewCreditRow, CrewRow, PersonRow
 
 CastKey = tuple[int, int]  # (movie id, first n by billing order)
 CrewKey = tuple[int, str | None]  # (movie id, job or None for all)
@@ -31,13 +32,13 @@ _CREW = compile_sql(
 )
 
 
-async def select_cast(db: Database, keys: Sequence[CastKey]) -> list[list[Any]]:
+async def select_cast(db: Database, keys: Sequence[CastKey]) -> list[list[CastRow]]:
     rows = await db.fetch(_CAST, keys=keys_param({movie for movie, _ in keys}))
     groups = many_per_key(rows, [movie for movie, _ in keys], lambda row: row.movie_id)
     return [group[:n] for group, (_, n) in zip(groups, keys)]
 
 
-async def select_crew(db: Database, keys: Sequence[CrewKey]) -> list[list[Any]]:
+async def select_crew(db: Database, keys: Sequence[CrewKey]) -> list[list[CrewRow]]:
     rows = await db.fetch(_CREW, keys=keys_param({movie for movie, _ in keys}))
     groups = many_per_key(rows, [movie for movie, _ in keys], lambda row: row.movie_id)
     return [[row for row in group if job is None or row.job == job] for group, (_, job) in zip(groups, keys)]
@@ -60,15 +61,15 @@ _CREW_CREDITS = _credits(Crew, Crew.job, Crew.department)
 _PEOPLE = compile_sql(select(Person).where(col(Person.id).in_(json_keys())))
 
 
-async def select_cast_credits(db: Database, person_ids: Sequence[int]) -> list[list[Any]]:
+async def select_cast_credits(db: Database, person_ids: Sequence[int]) -> list[list[CastCreditRow]]:
     rows = await db.fetch(_CAST_CREDITS, keys=keys_param(person_ids))
     return many_per_key(rows, person_ids, lambda row: row.person_id)
 
 
-async def select_crew_credits(db: Database, person_ids: Sequence[int]) -> list[list[Any]]:
+async def select_crew_credits(db: Database, person_ids: Sequence[int]) -> list[list[CrewCreditRow]]:
     rows = await db.fetch(_CREW_CREDITS, keys=keys_param(person_ids))
     return many_per_key(rows, person_ids, lambda row: row.person_id)
 
 
-async def select_people_by_ids(db: Database, ids: Sequence[int]) -> list[Any]:
+async def select_people_by_ids(db: Database, ids: Sequence[int]) -> list[PersonRow | None]:
     return one_per_key(await db.fetch(_PEOPLE, keys=keys_param(ids)), ids, lambda row: row.id)

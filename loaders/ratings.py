@@ -6,7 +6,8 @@ from sqlalchemy import bindparam, func, literal_column, select
 from sqlmodel import col
 
 from data.tables import Rating
-from loaders._common import Database, Rows, compile_sql
+from loaders._common import Database, compile_sql
+from loaders.rows import RatingRow
 
 _PAGE = compile_sql(
     select(Rating.user_id, Rating.movie_id, Rating.rating, Rating.timestamp)
@@ -19,7 +20,7 @@ _PAGE = compile_sql(
 _COUNT = compile_sql(select(func.count()).select_from(Rating).where(col(Rating.user_id) == bindparam("user")))
 
 
-async def select_user_ratings(db: Database, user_id: int, offset: int, limit: int) -> tuple[Rows, int]:
+async def select_user_ratings(db: Database, user_id: int, offset: int, limit: int) -> tuple[list[RatingRow], int]:
     """Rows (user_id, movie_id, rating, timestamp) of one page, and the user's rating count."""
     rows = await db.fetch(_PAGE, user=user_id, offset=offset, limit=limit)
     (total,) = (await db.fetch(_COUNT, user=user_id))[0]

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from loaders.rows import CollectionRow
 from schema.movie_group import MovieGroup
 
 
@@ -15,7 +14,7 @@ class Collection(MovieGroup):
     backdrop_path: str | None = strawberry.field(description="TMDB image path of the backdrop.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Collection:
+    def from_row(cls, row: CollectionRow) -> Collection:
         return cls(
             _kind="collection",
             _key=row.id,

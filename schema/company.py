@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from loaders.rows import CompanyRow
 from schema.movie_group import MovieGroup
 
 
@@ -13,5 +12,5 @@ class Company(MovieGroup):
     name: str = strawberry.field(description="Company name.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Company:
+    def from_row(cls, row: CompanyRow) -> Company:
         return cls(_kind="company", _key=row.id, id=strawberry.ID(str(row.id)), name=row.name)

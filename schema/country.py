@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from loaders.rows import CountryRow
 from schema.movie_group import MovieGroup
 
 
@@ -13,5 +12,5 @@ class Country(MovieGroup):
     name: str = strawberry.field(description="English name as TMDB gives it.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Country:
+    def from_row(cls, row: CountryRow) -> Country:
         return cls(_kind="country", _key=row.iso_3166_1, code=row.iso_3166_1, name=row.name)

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from loaders.rows import PersonRow
 from schema.movie_group import MovieGroup
 
 
@@ -14,5 +13,5 @@ class Director(MovieGroup):
     profile_path: str | None = strawberry.field(description="TMDB image path of the portrait.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Director:
+    def from_row(cls, row: PersonRow) -> Director:
         return cls(_kind="director", _key=row.id, id=strawberry.ID(str(row.id)), name=row.name, profile_path=row.profile_path)

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from loaders.rows import GenreRow
 from schema.movie_group import MovieGroup
 
 
@@ -13,5 +12,5 @@ class Genre(MovieGroup):
     name: str = strawberry.field(description="Genre name, e.g. Animation.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Genre:
+    def from_row(cls, row: GenreRow) -> Genre:
         return cls(_kind="genre", _key=row.id, id=strawberry.ID(str(row.id)), name=row.name)

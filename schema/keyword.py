@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
+
+from loaders.rows import KeywordRow
 
 
 @strawberry.type(description="A TMDB keyword tagging a movie's content, e.g. \"toy comes to life\".")
@@ -11,5 +11,5 @@ class Keyword:
     name: str = strawberry.field(description="The keyword.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Keyword:
+    def from_row(cls, row: KeywordRow) -> Keyword:
         return cls(id=strawberry.ID(str(row.id)), name=row.name)

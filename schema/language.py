@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from loaders.rows import LanguageRow
 from schema.movie_group import MovieGroup
 
 
@@ -16,5 +15,5 @@ class Language(MovieGroup):
     native_name: str | None = strawberry.field(description="Name in the language itself, as TMDB gives it.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Language:
+    def from_row(cls, row: LanguageRow) -> Language:
         return cls(_kind="language", _key=row.iso_639_1, code=row.iso_639_1, name=row.name, native_name=row.native_name)

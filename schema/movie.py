@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import strawberry
 
+from loaders.rows import MovieRow
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -45,7 +45,7 @@ class Movie:
     _original_language: strawberry.Private[str | None]
 
     @classmethod
-    def from_row(cls, row: Any) -> Movie:
+    def from_row(cls, row: MovieRow) -> Movie:
         return cls(
             id=strawberry.ID(str(row.id)),
             imdb_id=row.imdb_id,
@@ -119,12 +119,12 @@ class Movie:
     async def cast(self, info: Info, first: int = 10) -> list[CastCredit]:
         page_window(first, None)
         rows = await info.context.loaders.cast.load((self._id, first))
-        return [CastCredit(person=Person.from_row(r), character=r.character, order=r.order, _movie_id=self._id) for r in rows]
+        return [CastCredit(person=Person.from_credit(r), character=r.character, order=r.order, _movie_id=self._id) for r in rows]
 
     @strawberry.field(description="Crew by department and job; `job` (exact, e.g. \"Screenplay\") keeps only that job.")
     async def crew(self, info: Info, job: str | None = None) -> list[CrewCredit]:
         rows = await info.context.loaders.crew.load((self._id, job))
-        return [CrewCredit(person=Person.from_row(r), job=r.job, department=r.department, _movie_id=self._id) for r in rows]
+        return [CrewCredit(person=Person.from_credit(r), job=r.job, department=r.department, _movie_id=self._id) for r in rows]
 
     @strawberry.field(description="TMDB keywords, by name.")
     async def keywords(self, info: Info) -> list[Keyword]:

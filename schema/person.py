@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
-
 import strawberry
 
+from loaders.rows import CreditedPersonRow, PersonRow
 from schema.context import Info
 from schema.movie_reference import MovieReference
 
@@ -27,11 +26,18 @@ class Person:
     _id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: Any) -> Person:
-        """From a row with person_id, name, gender, profile_path (a credit row) or id, ... (a person row)."""
-        person_id = row.person_id if "person_id" in row._fields else row.id
-        gender = Gender(row.gender) if row.gender in (1, 2) else Gender.UNKNOWN
-        return cls(id=strawberry.ID(str(person_id)), name=row.name, gender=gender, profile_path=row.profile_path, _id=person_id)
+    def from_row(cls, row: PersonRow) -> Person:
+        return cls._of(row.id, row.name, row.gender, row.profile_path)
+
+    @classmethod
+    def from_credit(cls, row: CreditedPersonRow) -> Person:
+        """The person a cast or crew row names."""
+        return cls._of(row.person_id, row.name, row.gender, row.profile_path)
+
+    @classmethod
+    def _of(cls, person_id: int, name: str, gender: int | None, profile_path: str | None) -> Person:
+        known = Gender(gender) if gender in (1, 2) else Gender.UNKNOWN
+        return cls(id=strawberry.ID(str(person_id)), name=name, gender=known, profile_path=profile_path, _id=person_id)
 
     @strawberry.field(description="Roles played, newest movie first.")
     async def cast_credits(self, info: Info) -> list[CastCredit]:
