@@ -1,0 +1,32 @@
+"""Imports point down the layers (api -> schema -> loaders -> ml -> data), and REST stands beside
+GraphQL: only the GraphQL mounting in api/ imports schema/."""
+
+from __future__ import annotations
+
+import ast
+
+from tests.conftest import ROOT
+
+LAYERS = ["api", "schema", "loaders", "ml", "data"]
+GRAPHQL_MOUNTING = {"api/app.py", "api/graphql_app.py"}
+
+
+def _imports() -> list[tuple[str, str]]:
+    """(file, imported top-level moviegraph package) for every import in the packages."""
+    found = []
+    for package in LAYERS:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+                found += [(str(path.relative_to(ROOT)), name.split(".")[0]) for name in names if name.split(".")[0] in LAYERS]
+    return found
+
+
+def test_no_import_points_up_the_layers() -> None:
+    upward = [(file, target) for file, target in _imports() if LAYERS.index(target) < LAYERS.index(file.split("/")[0])]
+    assert upward == []
+
+
+def test_only_the_graphql_mounting_imports_schema_from_api() -> None:
+    assert {file for file, target in _imports() if file.startswith("api/") and target == "schema"} <= GRAPHQL_MOUNTING
+    assert ("api/rest.py", "schema") not in _imports()
