@@ -47,7 +47,8 @@ class Metrics:
         self.graphql_errors = Counter("moviegraph_graphql_errors", "GraphQL errors returned, by extensions.code.", ["code"], registry=self.registry)
         self.rate_limited = Counter("moviegraph_rate_limited_requests", "Requests refused with 429 by the per-client rate limit.",
                                     registry=self.registry)
-        self.model = Gauge("moviegraph_model_info", "1 for the recommender model serving, by artifact version and training time; absent when none serves.",
+        self.model = Gauge("moviegraph_model_info",
+                           "1 for the recommender model serving, by artifact version and training time; absent when none serves.",
                            ["version", "trained_at"], registry=self.registry)
 
     def observe(self, route: str, method: str, status: int, seconds: float, graphql: GraphQLOutcome | None) -> None:

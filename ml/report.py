@@ -10,10 +10,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on servers and CI
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from ml.experiments import CURVE_K, RATING_SPLITS, Evaluation  # noqa: E402
+from ml.experiments import CURVE_K, RATING_SPLITS, Evaluation
 
 PLOTS = ("precision_at_k.png", "predicted_vs_actual.png", "validation_curve.png")
 
@@ -58,8 +58,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines += ["", "## Training runs", ""]
     lines += _table(["run", "best epoch", "seconds"], [[name, r["best_epoch"], r["seconds"]] for name, r in results["training"].items()])
     data = results["data"]
-    lines += ["", f"ml-100k items linked to the catalogue: {data['ml_100k_items_linked_to_catalogue']:,} of {data['ml_100k_items']:,}; "
-              f"the rest use u.item's genres and year. Total time {results['seconds']} s.", ""]
+    lines += ["", (f"ml-100k items linked to the catalogue: {data['ml_100k_items_linked_to_catalogue']:,} of {data['ml_100k_items']:,}; "
+                   f"the rest use u.item's genres and year. Total time {results['seconds']} s."), ""]
     lines += ["Plots: " + ", ".join(f"[{name}]({name})" for name in PLOTS), ""]
     return "\n".join(lines)
 

@@ -62,7 +62,7 @@ def read_csv_rows(path: Path, report: FileReport, encoding: str = "utf-8") -> It
             if len(row) != width:
                 report.reject("wrong number of columns")
                 continue
-            yield dict(zip(header, row))
+            yield dict(zip(header, row, strict=True))
 
 
 def parse_int(text: str) -> int | None:

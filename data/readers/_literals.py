@@ -92,8 +92,8 @@ class RecordList:
             escaped = "\\" in text
             if len(self.picked) == 1:
                 return list(zip(_convert_column(self.picked[0][1], tuple(found), escaped)))
-            columns = zip(*found)
-            return list(zip(*(_convert_column(k, c, escaped) for (_, k), c in zip(self.picked, columns))))
+            columns = zip(*found, strict=True)
+            return list(zip(*(_convert_column(k, c, escaped) for (_, k), c in zip(self.picked, columns, strict=True)), strict=True))
         return self._parse_slowly(text)
 
     def _parse_slowly(self, text: str) -> list[Record]:

@@ -152,7 +152,7 @@ def read_items(location: Path, report: FileReport) -> Iterator[Item]:
             year=year if year is not None else (release_date.year if release_date else None),
             release_date=release_date,
             imdb_url=fields[4] or None,
-            genres=tuple(genre for genre, flag in zip(GENRES, flags) if flag == "1"),
+            genres=tuple(genre for genre, flag in zip(GENRES, flags, strict=True) if flag == "1"),
         )
 
 

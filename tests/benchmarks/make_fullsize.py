@@ -115,7 +115,7 @@ def _replicate_movies(
     shifted = {p: shiftable[p] for p in rng.sample(sorted(shiftable), n_shift)}
     extra = max(0, EXTRA_ID_COPIES - (seen.total() - len(seen))) if single else 0
     pairs = rng.sample([p for p in single if p not in shifted], 2 * extra)
-    for target, source in zip(pairs[::2], pairs[1::2]):
+    for target, source in zip(pairs[::2], pairs[1::2], strict=True):
         out[target] = out[source]
 
     result: list[list[str]] = []
@@ -148,8 +148,8 @@ def make_fullsize(src: Path, out: Path, movies: int = ORIGINAL_MOVIES, seed: int
             f.write(f"{prefixes[i % len(prefixes)]}{movie_id}\n")
     rounds, rest = divmod(len(ids), len(credits))
     uses = [rounds + (j < rest) for j in range(len(credits))]
-    cast = sum(u * len(ast.literal_eval(r[0])) for u, r in zip(uses, credits) if u)
-    crew = sum(u * len(ast.literal_eval(r[1])) for u, r in zip(uses, credits) if u)
+    cast = sum(u * len(ast.literal_eval(r[0])) for u, r in zip(uses, credits, strict=True) if u)
+    crew = sum(u * len(ast.literal_eval(r[1])) for u, r in zip(uses, credits, strict=True) if u)
 
     keywords_header, keywords = _read(src / "keywords.csv")
     with _atomic(out / "keywords.csv") as f:

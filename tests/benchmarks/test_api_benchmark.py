@@ -285,7 +285,8 @@ def test_api_latency(dataset: str, floor_port: int, request: pytest.FixtureReque
     for clients in CLIENTS:
         floor[clients], responses = drive(floor_port, "/", detail_payload, WORKLOADS[0].requests, clients)
         check_floor(responses)
-    with serving(command, f"http://{HOST}:{port}/health", tmp_path / "server.log", {"MOVIEGRAPH_MODEL_DIR": str(model), "MOVIEGRAPH_RATE_LIMIT": "0"}):
+    environment = {"MOVIEGRAPH_MODEL_DIR": str(model), "MOVIEGRAPH_RATE_LIMIT": "0"}
+    with serving(command, f"http://{HOST}:{port}/health", tmp_path / "server.log", environment):
         for workload in WORKLOADS:
             payload = workload.payload(items)
             for clients in CLIENTS:
@@ -295,8 +296,8 @@ def test_api_latency(dataset: str, floor_port: int, request: pytest.FixtureReque
     detail = WORKLOADS[0].label
     ratio = {c: results[detail, c].percentile_ms(50) / floor[c].percentile_ms(50) for c in CLIENTS}
     lines = [
-        f"\nAPI, {catalogue.label}: 1 uvicorn worker; load average {load_before[0]:.2f} before,"
-        f" {os.getloadavg()[0]:.2f} after; targets are for the full size",
+        (f"\nAPI, {catalogue.label}: 1 uvicorn worker; load average {load_before[0]:.2f} before,"
+         f" {os.getloadavg()[0]:.2f} after; targets are for the full size"),
         f"{'case':<26} {'clients':>7} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}  target",
     ]
     for clients in CLIENTS:

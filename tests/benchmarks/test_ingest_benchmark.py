@@ -18,10 +18,12 @@ RUNS = 3
 
 def test_ingest_full_size(fullsize_dir: Path, tmp_path: Path) -> None:
     ours = median([
-        run([str(Path(sys.executable).parent / "moviegraph"), "ingest", "--quiet", "--movies-dataset", str(fullsize_dir), "--db", str(tmp_path / "ours.sqlite3")])
+        run([str(Path(sys.executable).parent / "moviegraph"), "ingest", "--quiet",
+             "--movies-dataset", str(fullsize_dir), "--db", str(tmp_path / "ours.sqlite3")])
         for _ in range(RUNS)
     ])
-    baseline_code = "import sys; from pathlib import Path; from tests.benchmarks.naive_ingest import naive_ingest; naive_ingest(Path(sys.argv[1]), Path(sys.argv[2]))"
+    baseline_code = ("import sys; from pathlib import Path; from tests.benchmarks.naive_ingest import naive_ingest; "
+                     "naive_ingest(Path(sys.argv[1]), Path(sys.argv[2]))")
     naive = run([sys.executable, "-c", baseline_code, str(fullsize_dir), str(tmp_path / "naive.sqlite3")])
     print(f"\ningest, full size: moviegraph median of {RUNS}: {ours.seconds:.1f} s wall, peak RSS {ours.peak_rss_mb:.0f} MB")
     print(f"naive baseline (same run): {naive.seconds:.1f} s wall, peak RSS {naive.peak_rss_mb:.0f} MB")

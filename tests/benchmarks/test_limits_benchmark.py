@@ -22,7 +22,7 @@ import logging
 import os
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,7 @@ class Timings:
     cpu_seconds: float = 0.0
 
 
-async def _measure(variants: dict[str, tuple[ASGIApp, int]], body: bytes) -> dict[str, Timings]:
+async def _measure(variants: Mapping[str, tuple[ASGIApp, int]], body: bytes) -> dict[str, Timings]:
     """Timings of each variant: (app, level of the request log, which is one logger for all)."""
     logger = logging.getLogger(LOGGER_NAME)
     timings = {name: Timings() for name in variants}

@@ -210,7 +210,7 @@ async def _hammer(port: int, path: str, pick: Pick, seconds: float) -> tuple[lis
                 latency = time.perf_counter() - started
                 sent.append(Sent(operation, latency, verdict(reply)))
 
-        await asyncio.gather(*(one_client(c, rng) for c, rng in zip(connections, rngs)))
+        await asyncio.gather(*(one_client(c, rng) for c, rng in zip(connections, rngs, strict=True)))
 
     try:
         await run(time.perf_counter() + WARMUP_SECONDS, [])

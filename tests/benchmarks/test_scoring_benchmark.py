@@ -86,10 +86,10 @@ def test_scoring_full_size(tmp_path: Path) -> None:
     batches = [rng.choice(model.movie_ids, 100, replace=False).tolist() for _ in range(50)]
     excluded = set(rng.choice(model.movie_ids, 100, replace=False).tolist())
     allowed = rng.random(MOVIES) < 0.5
-    fold_pairs = list(zip(rng.choice(model.movie_ids, 50, replace=False).tolist(), rng.integers(1, 6, 50).astype(float).tolist()))
+    fold_pairs = list(zip(rng.choice(model.movie_ids, 50, replace=False).tolist(), rng.integers(1, 6, 50).astype(float).tolist(), strict=True))
 
     lightfm = LightFM(no_components=DIM)
-    lightfm._initialize(DIM, MOVIES, USERS)  # noqa: SLF001 (a fitted model's arrays, without fitting)
+    lightfm._initialize(DIM, MOVIES, USERS)  # a fitted model's arrays, without fitting (a private method)
     lightfm.item_embeddings, lightfm.item_biases = model.item_vectors, model.item_biases
     lightfm.user_embeddings, lightfm.user_biases = model.user_vectors, np.zeros(USERS, dtype=np.float32)
     every_item = np.arange(MOVIES, dtype=np.int32)
