@@ -50,7 +50,8 @@ class Runtime:
         return self.writer
 
     def require_scorer(self) -> Scorer:
-        """The model serving now; a request takes it once and keeps it, so a swap mid-request cannot mix two."""
+        """The model serving now; the caller keeps it for its whole request (`Context.scorer`, the REST
+        route), so a swap mid-request cannot mix two."""
         scorer = self.models.scorer
         if scorer is None:
             raise ModelUnavailable(f"no recommender model is serving: {self.models.problem}")

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from loaders import Loaders
 from loaders.runtime import Runtime
+from ml.scoring import Scorer
 
 
 @dataclass
@@ -26,6 +27,13 @@ class Context:
         """Fresh per request (their cache must not outlive it), made at the first field that reads
         the catalogue: without one, that field answers DATABASE_UNAVAILABLE and the rest still run."""
         return Loaders.create(self.runtime.require_database())
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The model serving when a field first needs one, kept for the rest of the request: a swap
+        while the request waits on the catalogue cannot answer one query from two models. Without
+        one, each field that needs it answers MODEL_UNAVAILABLE."""
+        return self.runtime.require_scorer()
 
 
 Info = strawberry.Info[Context, None]

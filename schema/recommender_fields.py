@@ -40,7 +40,7 @@ async def recommend(
         visitor = [parse_id(movie, "movie") for movie in likes]
     else:
         raise BadInput("give exactly one of user (a known or new user id) and likes (movie ids an anonymous visitor likes)")
-    scorer = info.context.runtime.require_scorer()
+    scorer = info.context.scorer
     if first == 0:
         return []
     db, within = info.context.loaders.db, _within(flt)
@@ -55,7 +55,7 @@ async def recommend(
 async def predicted_ratings(info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
     check_item_count(len(items))
     movie_ids = [parse_id(item, "movie") for item in items]
-    scorer = info.context.runtime.require_scorer()
+    scorer = info.context.scorer
     ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, parse_id(user, "user"), movie_ids)
     return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings)]
 
@@ -64,9 +64,9 @@ def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
     page_window(first, None)
     if first == 0:
         return []
-    return [SimilarMovie(_movie_id=item.movie_id, score=item.score) for item in info.context.runtime.require_scorer().similar(movie_id, first)]
+    return [SimilarMovie(_movie_id=item.movie_id, score=item.score) for item in info.context.scorer.similar(movie_id, first)]
 
 
 def model_info(info: Info) -> ModelInfo:
-    described = info.context.runtime.require_scorer().model_info
+    described = info.context.scorer.model_info
     return ModelInfo(version=described.version, trained_at=described.trained_at, metrics=described.metrics)

@@ -4,13 +4,19 @@ model keeps serving."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 from starlette.testclient import TestClient
 
+import loaders
 from api.app import create_app
 from api.settings import Settings
+from loaders._common import Database
+from loaders.rows import MovieRow
+from ml.scoring import Similar
 
 INFO = "{ modelInfo { trainedAt } recommend(user: 4, first: 3) { score } }"
 
@@ -57,3 +63,34 @@ def test_new_artifact_is_swapped_in_and_a_corrupt_one_refused(sample_db: Path, s
         assert client.portal.call(models.refresh) is False  # type: ignore[union-attr]
         assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
     assert first.is_dir()
+
+
+class _OtherModel:
+    """What the watcher might swap in: a model that answers differently from the one serving."""
+
+    model_info = None
+
+    def similar(self, movie_id: int, k: int) -> list[Similar]:
+        return [Similar(movie_id=movie_id, score=-42.0)]
+
+
+def test_a_swap_while_a_request_waits_does_not_mix_two_models(sample_db: Path, sample_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(db_path=sample_db, model_dir=sample_model, model_poll_seconds=3600)
+    with TestClient(create_app(settings)) as client:
+        models = client.app.state.runtime.models  # type: ignore[attr-defined]
+        serving = models.scorer
+        expected = serving.similar(862, 1)[0].score
+        real = loaders.select_movies_by_ids
+
+        async def swapping(db: Database, ids: Sequence[int]) -> list[MovieRow | None]:
+            rows = await real(db, ids)
+            models.scorer = _OtherModel()  # the watcher publishing a new model mid-request
+            return rows
+
+        monkeypatch.setattr(loaders, "select_movies_by_ids", swapping)
+        query = '{ modelInfo { version } movie(id: "862") { similar(first: 1) { score } } }'
+        body = client.post("/graphql", json={"query": query}).json()
+        assert "errors" not in body, body
+        assert body["data"]["modelInfo"]["version"] == serving.model_info.version
+        assert body["data"]["movie"]["similar"] == [{"score": pytest.approx(expected)}]
+        assert models.scorer is not serving  # the swap did happen
