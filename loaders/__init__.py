@@ -9,30 +9,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Generic
 
 from strawberry.dataloader import DataLoader
 
 from loaders import entities, people
 from loaders._common import Database
-from loaders.entities import Entity, MovieKey, Stats
+from loaders.entities import Entity, K, MovieKey, R, Stats
 from loaders.movies import select_movielens_ids, select_movies_by_ids
 from loaders.people import CastKey, CrewKey
-from loaders.rows import CastCreditRow, CastRow, CrewCreditRow, CrewRow, MovieRow, PersonRow
+from loaders.rows import (
+    CastCreditRow,
+    CastRow,
+    CollectionRow,
+    CompanyRow,
+    CountryRow,
+    CrewCreditRow,
+    CrewRow,
+    GenreRow,
+    KeywordRow,
+    LanguageRow,
+    MovieRow,
+    PersonRow,
+)
 
 
 @dataclass(frozen=True)
-class EntityLoaders:
+class EntityLoaders(Generic[R, K]):
     """Batched access to one kind of entity: by id, per movie, success figures, its movies."""
 
-    entity: Entity
-    by_id: DataLoader[Any, Any]
-    by_movie: DataLoader[int, list[Any]]
-    stats: DataLoader[Any, Stats]
+    entity: Entity[R, K]
+    by_id: DataLoader[K, R | None]
+    by_movie: DataLoader[int, list[R]]
+    stats: DataLoader[K, Stats]
     movies: DataLoader[MovieKey, list[MovieRow]]  # with the parent's id and the movie's position
 
     @classmethod
-    def create(cls, db: Database, entity: Entity) -> EntityLoaders:
+    def create(cls, db: Database, entity: Entity[R, K]) -> EntityLoaders[R, K]:
         return cls(
             entity=entity,
             by_id=DataLoader(partial(entities.select_by_ids, db, entity)),
@@ -52,20 +65,17 @@ class Loaders:
     crew: DataLoader[CrewKey, list[CrewRow]]
     cast_credits: DataLoader[int, list[CastCreditRow]]
     crew_credits: DataLoader[int, list[CrewCreditRow]]
-    company: EntityLoaders
-    collection: EntityLoaders
-    director: EntityLoaders
-    genre: EntityLoaders
-    country: EntityLoaders
-    language: EntityLoaders
-    spoken_language: EntityLoaders
-    keyword: EntityLoaders
+    company: EntityLoaders[CompanyRow, int]
+    collection: EntityLoaders[CollectionRow, int]
+    director: EntityLoaders[PersonRow, int]
+    genre: EntityLoaders[GenreRow, int]
+    country: EntityLoaders[CountryRow, str]
+    language: EntityLoaders[LanguageRow, str]
+    spoken_language: EntityLoaders[LanguageRow, str]
+    keyword: EntityLoaders[KeywordRow, int]
 
     @classmethod
     def create(cls, db: Database) -> Loaders:
-        def group(entity: Entity) -> EntityLoaders:
-            return EntityLoaders.create(db, entity)
-
         return cls(
             db=db,
             movie=DataLoader(partial(select_movies_by_ids, db)),
@@ -75,12 +85,12 @@ class Loaders:
             crew=DataLoader(partial(people.select_crew, db)),
             cast_credits=DataLoader(partial(people.select_cast_credits, db)),
             crew_credits=DataLoader(partial(people.select_crew_credits, db)),
-            company=group(entities.COMPANY),
-            collection=group(entities.COLLECTION),
-            director=group(entities.DIRECTOR),
-            genre=group(entities.GENRE),
-            country=group(entities.COUNTRY),
-            language=group(entities.LANGUAGE),
-            spoken_language=group(entities.SPOKEN_LANGUAGE),
-            keyword=group(entities.KEYWORD),
+            company=EntityLoaders.create(db, entities.COMPANY),
+            collection=EntityLoaders.create(db, entities.COLLECTION),
+            director=EntityLoaders.create(db, entities.DIRECTOR),
+            genre=EntityLoaders.create(db, entities.GENRE),
+            country=EntityLoaders.create(db, entities.COUNTRY),
+            language=EntityLoaders.create(db, entities.LANGUAGE),
+            spoken_language=EntityLoaders.create(db, entities.SPOKEN_LANGUAGE),
+            keyword=EntityLoaders.create(db, entities.KEYWORD),
         )

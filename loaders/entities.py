@@ -12,7 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Subquery, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy import Float as SQLFloat
@@ -34,12 +34,18 @@ from data.tables import (
     MovieLanguage,
     Person,
 )
-from loaders._common import SQL, Database, Row, Rows, compile_sql, json_keys, keys_param, many_per_key, one_per_key
-from loaders.rows import MovieRow
+from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, many_per_key, one_per_key
+from loaders.rows import CollectionRow, CompanyRow, CountryRow, GenreRow, KeywordRow, LanguageRow, MovieRow, PersonRow
 from loaders.movies import DIRECTOR_JOB, OrderField, movie_order
 
+R = TypeVar("R")  # the entity's row (loaders/rows.py)
+K = TypeVar("K", int, str)  # its id: a number, or an ISO code for countries and languages
+
+
 @dataclass(frozen=True)
-class Entity:
+class Entity(Generic[R, K]):
+    """`R` and `K`, its rows and ids, are what the statements cannot say; the constants below name them."""
+
     name: str
     table: type[SQLModel]
     id: Any
@@ -57,16 +63,16 @@ def _members(parent: Any, movie: Any, *where: ColumnElement[bool]) -> Subquery:
 RELEASE_ORDER: tuple[OrderField, bool] = ("release_date", False)
 POPULAR_FIRST: tuple[OrderField, bool] = ("popularity", True)
 
-COMPANY = Entity("company", Company, col(Company.id), col(Company.name_key), _members(col(MovieCompany.company_id), col(MovieCompany.movie_id)), POPULAR_FIRST)
-COLLECTION = Entity("collection", Collection, col(Collection.id), col(Collection.name_key), _members(col(Movie.collection_id), col(Movie.id), col(Movie.collection_id).is_not(None)), RELEASE_ORDER)
-DIRECTOR = Entity("director", Person, col(Person.id), col(Person.name_key), _members(col(Crew.person_id), col(Crew.movie_id), col(Crew.job) == DIRECTOR_JOB), RELEASE_ORDER)
-GENRE = Entity("genre", Genre, col(Genre.id), col(Genre.name_key), _members(col(MovieGenre.genre_id), col(MovieGenre.movie_id)), POPULAR_FIRST)
-COUNTRY = Entity("country", Country, col(Country.iso_3166_1), col(Country.name_key), _members(col(MovieCountry.country_id), col(MovieCountry.movie_id)), POPULAR_FIRST)
+COMPANY: Entity[CompanyRow, int] = Entity("company", Company, col(Company.id), col(Company.name_key), _members(col(MovieCompany.company_id), col(MovieCompany.movie_id)), POPULAR_FIRST)
+COLLECTION: Entity[CollectionRow, int] = Entity("collection", Collection, col(Collection.id), col(Collection.name_key), _members(col(Movie.collection_id), col(Movie.id), col(Movie.collection_id).is_not(None)), RELEASE_ORDER)
+DIRECTOR: Entity[PersonRow, int] = Entity("director", Person, col(Person.id), col(Person.name_key), _members(col(Crew.person_id), col(Crew.movie_id), col(Crew.job) == DIRECTOR_JOB), RELEASE_ORDER)
+GENRE: Entity[GenreRow, int] = Entity("genre", Genre, col(Genre.id), col(Genre.name_key), _members(col(MovieGenre.genre_id), col(MovieGenre.movie_id)), POPULAR_FIRST)
+COUNTRY: Entity[CountryRow, str] = Entity("country", Country, col(Country.iso_3166_1), col(Country.name_key), _members(col(MovieCountry.country_id), col(MovieCountry.movie_id)), POPULAR_FIRST)
 # A language's movies are those originally in it (what the old statistics API counted)...
-LANGUAGE = Entity("language", Language, col(Language.iso_639_1), col(Language.name_key), _members(col(Movie.original_language), col(Movie.id), col(Movie.original_language).is_not(None)), POPULAR_FIRST)
+LANGUAGE: Entity[LanguageRow, str] = Entity("language", Language, col(Language.iso_639_1), col(Language.name_key), _members(col(Movie.original_language), col(Movie.id), col(Movie.original_language).is_not(None)), POPULAR_FIRST)
 # ...while a movie's spoken languages come from spoken_languages.
-SPOKEN_LANGUAGE = Entity("language", Language, col(Language.iso_639_1), col(Language.name_key), _members(col(MovieLanguage.language_id), col(MovieLanguage.movie_id)), POPULAR_FIRST)
-KEYWORD = Entity("keyword", Keyword, col(Keyword.id), col(Keyword.name_key), _members(col(MovieKeyword.keyword_id), col(MovieKeyword.movie_id)), POPULAR_FIRST)
+SPOKEN_LANGUAGE: Entity[LanguageRow, str] = Entity("language", Language, col(Language.iso_639_1), col(Language.name_key), _members(col(MovieLanguage.language_id), col(MovieLanguage.movie_id)), POPULAR_FIRST)
+KEYWORD: Entity[KeywordRow, int] = Entity("keyword", Keyword, col(Keyword.id), col(Keyword.name_key), _members(col(MovieKeyword.keyword_id), col(MovieKeyword.movie_id)), POPULAR_FIRST)
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class Stats:
 class _Statements:
     """An entity's statements, compiled once (see loaders._common)."""
 
-    def __init__(self, entity: Entity) -> None:
+    def __init__(self, entity: Entity[Any, Any]) -> None:
         m, table = entity.membership, entity.table
         self.membership = m
         self._movies: dict[tuple[OrderField, bool], SQL] = {}
@@ -129,21 +135,21 @@ class _Statements:
 
 
 @functools.cache
-def _statements(entity: Entity) -> _Statements:
+def _statements(entity: Entity[Any, Any]) -> _Statements:
     return _Statements(entity)
 
 
-def _id_of(entity: Entity) -> Callable[[Row], Any]:
+def _id_of(entity: Entity[R, K]) -> Callable[[R], K]:
     return lambda row: getattr(row, entity.id.key)
 
 
-async def select_by_ids(db: Database, entity: Entity, ids: Sequence[Any]) -> list[Any]:
+async def select_by_ids(db: Database, entity: Entity[R, K], ids: Sequence[K]) -> list[R | None]:
     return one_per_key(await db.fetch(_statements(entity).by_ids, keys=keys_param(ids)), ids, _id_of(entity))
 
 
-async def select_by_name(db: Database, entity: Entity, name_key: str, code: str | None = None) -> Any | None:
+async def select_by_name(db: Database, entity: Entity[R, K], name_key: str, code: str | None = None) -> R | None:
     """The entity with this (folded) name, or this code."""
-    rows = await db.fetch(_statements(entity).by_name, name_key=name_key, code=code)
+    rows: list[R] = await db.fetch(_statements(entity).by_name, name_key=name_key, code=code)
     return rows[0] if rows else None
 
 
@@ -151,20 +157,20 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def select_page(db: Database, entity: Entity, name_prefix: str | None, offset: int, limit: int) -> tuple[Rows, int]:
+async def select_page(db: Database, entity: Entity[R, K], name_prefix: str | None, offset: int, limit: int) -> tuple[list[R], int]:
     """Entities with movies, most movies first; `name_prefix` (folded) narrows by name."""
     statements, prefix = _statements(entity), _like_prefix(name_prefix or "")
     rows = await db.fetch(statements.page, prefix=prefix, offset=offset, limit=limit)
     return rows, int((await db.fetch(statements.count, prefix=prefix))[0].n)
 
 
-async def select_by_movies(db: Database, entity: Entity, movie_ids: Sequence[int]) -> list[list[Any]]:
+async def select_by_movies(db: Database, entity: Entity[R, K], movie_ids: Sequence[int]) -> list[list[R]]:
     """Each movie's entities (its genres, companies, directors...), ordered by name."""
     rows = await db.fetch(_statements(entity).by_movies, keys=keys_param(movie_ids))
     return many_per_key(rows, movie_ids, lambda row: row.movie_id)
 
 
-async def select_stats(db: Database, entity: Entity, ids: Sequence[Any]) -> list[Stats]:
+async def select_stats(db: Database, entity: Entity[R, K], ids: Sequence[K]) -> list[Stats]:
     rows = one_per_key(await db.fetch(_statements(entity).stats, keys=keys_param(ids)), ids, lambda row: row.parent_id)
     empty = Stats(0, None, None, None, None)
     return [Stats(r.movie_count, r.total_revenue, r.total_budget, r.average_revenue, r.average_return) if r else empty for r in rows]
@@ -173,7 +179,7 @@ async def select_stats(db: Database, entity: Entity, ids: Sequence[Any]) -> list
 MovieKey = tuple[Any, int, OrderField, bool]  # (parent id, at most n, order field, descending)
 
 
-async def select_movies(db: Database, entity: Entity, keys: Sequence[MovieKey]) -> list[list[MovieRow]]:
+async def select_movies(db: Database, entity: Entity[Any, Any], keys: Sequence[MovieKey]) -> list[list[MovieRow]]:
     """Each parent's first n movies in the asked order, one statement per distinct order."""
     found: dict[MovieKey, list[MovieRow]] = {}
     by_order: defaultdict[tuple[OrderField, bool], list[MovieKey]] = defaultdict(list)

@@ -20,8 +20,8 @@ from schema.pagination import Connection, connection, page_window
 T = TypeVar("T")
 
 
-def _loaders(info: Info, kind: str) -> EntityLoaders:
-    loaders: EntityLoaders = getattr(info.context.loaders, kind)
+def _loaders(info: Info, kind: str) -> EntityLoaders[Any, Any]:  # chosen by name at run time: any row type
+    loaders: EntityLoaders[Any, Any] = getattr(info.context.loaders, kind)
     return loaders
 
 

@@ -26,8 +26,8 @@ class MovieGroup:
     _kind: strawberry.Private[str]
     _key: strawberry.Private[Any]
 
-    def _loaders(self, info: Info) -> EntityLoaders:
-        loaders: EntityLoaders = getattr(info.context.loaders, self._kind)
+    def _loaders(self, info: Info) -> EntityLoaders[Any, Any]:
+        loaders: EntityLoaders[Any, Any] = getattr(info.context.loaders, self._kind)
         return loaders
 
     async def _stats(self, info: Info) -> Stats:
