@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from tests.conftest import SAMPLE
+from tests.conftest import ROOT, SAMPLE
 
 
 def test_ingest_prints_a_summary_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,10 +44,11 @@ def test_bad_settings_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     ],
 )
 def test_bad_parameters_print_one_line_and_exit_1(tmp_path: Path, argv: list[str], expected: str) -> None:
-    # The installed entry point in a process of its own, so a traceback would show on stderr.
-    moviegraph = Path(sys.executable).with_name("moviegraph")
-    env = {**os.environ, "MOVIEGRAPH_DB_PATH": str(tmp_path / "c.sqlite3"), "MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model")}
-    result = subprocess.run([str(moviegraph), *argv], check=False, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    # The entry point in a process of its own, so a traceback would show on stderr; this checkout's
+    # code (PYTHONPATH), not whatever `moviegraph` script is installed beside the interpreter.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOVIEGRAPH_DB_PATH": str(tmp_path / "c.sqlite3"), "MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model")}
+    command = [sys.executable, "-c", "from api.cli import main; main()", *argv]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
