@@ -27,7 +27,7 @@ from strawberry.types.unset import UNSET
 
 from api import graphiql
 from schema.context import Context
-from schema.errors import add_codes
+from schema.errors import code_parse_errors
 
 # Client-supplied operation names are free text: the log keeps this much of one.
 MAX_OPERATION_NAME = 100
@@ -120,8 +120,8 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         return Context.for_request(request)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        # Parse and validation errors skip the schema's extensions; they get their code here.
-        add_codes(result.errors or [])
+        # Parse errors skip the schema's extensions (schema/errors.py PhaseCodes codes the rest).
+        code_parse_errors(result.errors or [])
         outcome = getattr(request.state, "graphql", None)
         if isinstance(outcome, GraphQLOutcome):
             outcome.error_codes = [str((error.extensions or {}).get("code")) for error in result.errors or []]

@@ -28,7 +28,8 @@ def _set_code(errors: Iterable[GraphQLError], code: str) -> None:
 
 
 class PhaseCodes(SchemaExtension):
-    """Codes graphql-core's errors by the phase that raised them (see the module docstring)."""
+    """Codes graphql-core's errors by the phase that raised them (see the module docstring), all
+    but the parse phase's: `code_parse_errors`."""
 
     def on_validate(self) -> Iterator[None]:
         yield
@@ -40,11 +41,10 @@ class PhaseCodes(SchemaExtension):
         _set_code((error for error in errors if error.path is None and not is_unexpected(error)), "BAD_USER_INPUT")
 
 
-def add_codes(errors: list[GraphQLError]) -> None:
-    """Codes what no phase did: a parse error, by its type; anything else about the query itself
-    (a limit refused before validation) counts as failed validation."""
+def code_parse_errors(errors: list[GraphQLError]) -> None:
+    """Codes a syntax error (or the token limit's), which PhaseCodes cannot: ParserCache raises it
+    as it enters the parse phase, before any extension's hook gets to the end of that phase."""
     _set_code((error for error in errors if isinstance(error, GraphQLSyntaxError)), "GRAPHQL_PARSE_FAILED")
-    _set_code(errors, "GRAPHQL_VALIDATION_FAILED")
 
 
 def is_unexpected(error: GraphQLError) -> bool:
