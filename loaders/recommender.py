@@ -23,10 +23,18 @@ async def scored_user(db: Database, scorer: Scorer, user_id: int) -> ScoredUser:
 
 
 async def recommend(
-    db: Database, scorer: Scorer, who: ScoredUser, first: int, *, within: MovieQuery | None = None, exclude_rated: bool = True
+    db: Database, scorer: Scorer, first: int, *, user_id: int | None = None, liked: Sequence[int] | None = None,
+    within: MovieQuery | None = None, exclude_rated: bool = True,
 ) -> Recommendations:
-    """The `first` best movies for `who` (first >= 1), only among `within`'s movies, without
-    the ones they rated when `exclude_rated`."""
+    """The `first` best movies (first >= 1) for the known or new user `user_id`, or for an
+    anonymous visitor who likes the movies `liked` (exactly one of the two), only among
+    `within`'s movies, without the ones they rated when `exclude_rated`."""
+    if liked is not None:
+        who = scorer.visitor(liked)
+    elif user_id is not None:
+        who = await scored_user(db, scorer, user_id)
+    else:
+        raise ValueError("recommend needs user_id or liked")
     allowed = scorer.mask(await select_movie_ids(db, within)) if within is not None else None
     exclude = None
     if exclude_rated:

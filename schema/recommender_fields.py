@@ -31,21 +31,21 @@ async def recommend(
     exclude_rated: bool,
 ) -> list[Recommendation]:
     page_window(first, None)
-    if user is not None and likes is None:
-        visitor: int | list[int] = parse_id(user, "user")
-    elif likes is not None and user is None:
+    if (user is None) == (likes is None):
+        raise BadInput("give exactly one of user (a known or new user id) and likes (movie ids an anonymous visitor likes)")
+    user_id = parse_id(user, "user") if user is not None else None
+    liked = None
+    if likes is not None:
         if not likes:
             raise BadInput("likes must name at least one movie")
         check_item_count(len(likes))
-        visitor = [parse_id(movie, "movie") for movie in likes]
-    else:
-        raise BadInput("give exactly one of user (a known or new user id) and likes (movie ids an anonymous visitor likes)")
+        liked = [parse_id(movie, "movie") for movie in likes]
     scorer = info.context.scorer
     if first == 0:
         return []
-    db, within = info.context.loaders.db, _within(flt)
-    who = scorer.visitor(visitor) if isinstance(visitor, list) else await recommender.scored_user(db, scorer, visitor)
-    result = await recommender.recommend(db, scorer, who, first, within=within, exclude_rated=exclude_rated)
+    result = await recommender.recommend(
+        info.context.loaders.db, scorer, first, user_id=user_id, liked=liked, within=_within(flt), exclude_rated=exclude_rated
+    )
     return [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
         for item in result.items
