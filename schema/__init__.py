@@ -19,7 +19,8 @@ from strawberry.schema.config import StrawberryConfig
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from schema.cost import MAX_COST, QueryCost
+from data.domain import MAX_QUERY_COST
+from schema.cost import QueryCost
 from schema.errors import ClientErrors, PhaseCodes, is_unexpected
 from schema.mutation import Mutation
 from schema.query import Query
@@ -52,7 +53,7 @@ class MoviegraphSchema(strawberry.Schema):
         super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
 
 
-def build_schema(*, introspection: bool = True, max_cost: int = MAX_COST, extensions: Sequence[type[SchemaExtension]] = ()) -> MoviegraphSchema:
+def build_schema(*, introspection: bool = True, max_cost: int = MAX_QUERY_COST, extensions: Sequence[type[SchemaExtension]] = ()) -> MoviegraphSchema:
     """The schema with these limits; `extensions` are the server's own (request log, metrics)."""
     return MoviegraphSchema(
         query=Query,

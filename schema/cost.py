@@ -44,12 +44,7 @@ from graphql.pyutils import Undefined
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from data.domain import MAX_QUERY_COST
-
 DEFAULT_LIST_LENGTH = 10
-# Above the heaviest page the benchmarks and README ask for (100 movies with their groups, directors
-# and 5 cast each: 4,301), below 100 movies with 100 cast each (20,201).
-MAX_COST = MAX_QUERY_COST
 CODE = "QUERY_TOO_COSTLY"
 
 Variables = Mapping[str, Any]

@@ -11,8 +11,9 @@ import pytest
 from graphql import parse
 from starlette.testclient import TestClient
 
+from data.domain import MAX_QUERY_COST
 from schema import schema
-from schema.cost import DEFAULT_LIST_LENGTH, MAX_COST, estimate
+from schema.cost import DEFAULT_LIST_LENGTH, estimate
 from tests.benchmarks.test_api_benchmark import WORKLOADS
 from tests.schema.conftest import post
 from tests.test_readme import EXAMPLES
@@ -58,7 +59,7 @@ def test_the_benchmark_queries_fit_under_the_maximum() -> None:
     items = [str(movie_id) for movie_id in range(100)]
     costs = {w.label: cost(q["query"], q["variables"]) for w in WORKLOADS for q in [json.loads(w.payload(items))]}
     assert costs["(b) movies(first: 100)"] == 1 + 100 * (1 + 1 + 3 * DEFAULT_LIST_LENGTH + 1 + 5 * 2)  # edge, node; genres, companies, directors; collection; cast
-    assert max(costs.values()) <= MAX_COST / 2
+    assert max(costs.values()) <= MAX_QUERY_COST / 2
 
 
 def test_a_costly_query_is_refused_before_it_runs(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,14 +70,14 @@ def test_a_costly_query_is_refused_before_it_runs(client: TestClient, monkeypatc
     body = post(client, HOSTILE)
     expected = 1 + 100 * (1 + 1 + 100 * (1 + 1))
     assert body["data"] is None
-    assert [error["extensions"] for error in body["errors"]] == [{"code": "QUERY_TOO_COSTLY", "cost": expected, "maximum": MAX_COST}]
-    assert body["extensions"] == {"cost": {"requested": expected, "maximum": MAX_COST}}
+    assert [error["extensions"] for error in body["errors"]] == [{"code": "QUERY_TOO_COSTLY", "cost": expected, "maximum": MAX_QUERY_COST}]
+    assert body["extensions"] == {"cost": {"requested": expected, "maximum": MAX_QUERY_COST}}
 
 
 def test_every_executed_query_reports_its_cost(client: TestClient) -> None:
     body = post(client, "query($n: Int!) { movies(first: $n) { edges { node { title } } } }", {"n": 3})
     assert "errors" not in body and len(body["data"]["movies"]["edges"]) == 3
-    assert body["extensions"] == {"cost": {"requested": 1 + 3 * 2, "maximum": MAX_COST}}
+    assert body["extensions"] == {"cost": {"requested": 1 + 3 * 2, "maximum": MAX_QUERY_COST}}
 
 
 def test_a_query_that_does_not_validate_reports_no_cost(client: TestClient) -> None:
@@ -85,4 +86,4 @@ def test_a_query_that_does_not_validate_reports_no_cost(client: TestClient) -> N
 
 
 def test_the_readme_examples_fit() -> None:
-    assert max(cost(query) for query, _ in EXAMPLES) <= MAX_COST / 10
+    assert max(cost(query) for query, _ in EXAMPLES) <= MAX_QUERY_COST / 10
