@@ -77,10 +77,3 @@ def build_schema(*, introspection: bool = True, max_cost: int = MAX_QUERY_COST, 
 def default_schema() -> MoviegraphSchema:
     """The schema with the default limits (schema.graphql, tests), built on first use, not at import."""
     return build_schema()
-
-
-def __getattr__(name: str) -> object:
-    # `from schema import schema` keeps working without every `import schema.x` building it.
-    if name == "schema":
-        return default_schema()
-    raise AttributeError(f"module 'schema' has no attribute {name!r}")

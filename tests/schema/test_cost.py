@@ -12,7 +12,7 @@ from graphql import parse
 from starlette.testclient import TestClient
 
 from data.domain import MAX_QUERY_COST
-from schema import schema
+from schema import default_schema
 from schema.cost import DEFAULT_LIST_LENGTH, estimate
 from tests.benchmarks.test_api_benchmark import WORKLOADS
 from tests.schema.conftest import post
@@ -22,7 +22,7 @@ HOSTILE = "{ movies(first: 100) { edges { node { cast(first: 100) { person { nam
 
 
 def cost(query: str, variables: dict[str, Any] | None = None, operation: str | None = None) -> int:
-    return estimate(schema._schema, parse(query), operation, variables)
+    return estimate(default_schema()._schema, parse(query), operation, variables)
 
 
 @pytest.mark.parametrize(
