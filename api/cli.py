@@ -27,6 +27,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SEED_DB = "moviegraph.sqlite3"
 SEED_MODEL = "model"
 
+N = TypeVar("N", int, float)
+
 
 def _print_ingest(result: IngestResult) -> None:
     for file_report in result.reports:
@@ -154,9 +156,6 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learning-rate", type=_number(float, "--learning-rate"), help="adagrad learning rate (default 0.05)")
     parser.add_argument("--regularisation", type=_number(float, "--regularisation"), help="LightFM item and user alpha (default 1e-5)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-
-
-N = TypeVar("N", int, float)
 
 
 def _number(kind: type[N], option: str) -> Callable[[str], N]:

@@ -70,9 +70,7 @@ class RecordOperation(SchemaExtension):
 
     def _record(self) -> None:
         context = self.execution_context
-        request = context.context.request if isinstance(context.context, Context) else None
-        if request is None:
-            return
+        request = context.context.request  # a Context: MoviegraphGraphQL.get_context makes every one
         name = context.operation_name if isinstance(context.operation_name, str) else None  # the view refuses others
         outcome = GraphQLOutcome(operation_name=name[:MAX_OPERATION_NAME] if name else None)
         document = context.graphql_document

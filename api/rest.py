@@ -39,8 +39,9 @@ async def predicted_ratings(request: Request) -> JSONResponse:
 
 
 async def error_response(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestError), "registered for the request errors only"  # Starlette's handler type says Exception
     status = next(status for error, status in STATUS.items() if isinstance(exc, error))
-    return JSONResponse({"error": str(exc), "code": getattr(exc, "code", None)}, status_code=status)
+    return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
 
 
 routes = [Route("/predicted-ratings/{user}", predicted_ratings)]

@@ -54,7 +54,7 @@ async def predicted_ratings(db: Database, scorer: Scorer, user_id: int, movie_id
 async def predicted_ratings_by_movielens(db: Database, scorer: Scorer, user_id: int, movielens_ids: Sequence[int]) -> FloatArray:
     """The same for MovieLens movie ids (the old REST contract); NotFound lists those the catalogue lacks."""
     movie_ids = await select_movie_ids_from_movielens(db, movielens_ids)
-    unknown = [str(item) for item, movie in zip(movielens_ids, movie_ids) if movie is None]
-    if unknown:
-        raise NotFound("MovieLens movie ids", unknown)
-    return await predicted_ratings(db, scorer, user_id, [movie for movie in movie_ids if movie is not None])
+    known = [movie for movie in movie_ids if movie is not None]
+    if len(known) < len(movie_ids):
+        raise NotFound("MovieLens movie ids", [str(item) for item, movie in zip(movielens_ids, movie_ids) if movie is None])
+    return await predicted_ratings(db, scorer, user_id, known)

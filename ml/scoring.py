@@ -18,16 +18,14 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
+from data.domain import STARS_MAX, STARS_MIN
 from data.errors import BadInput, NotFound
 from ml import artifact, catalogue
 from ml.model import Model
-from data.domain import STARS_MAX, STARS_MIN
 from ml.rating_head import UserParams
 from ml.types import FloatArray, IdArray, IndexArray
 
-__all__ = ["LIKED_STARS", "ModelInfo", "Recommendation", "Recommendations", "ScoredUser", "Scorer", "Similar", "UserParams"]
-
-LIKED_STARS = 5.0  # what a liked movie counts as in an anonymous visitor's fold-in
+__all__ = ["ModelInfo", "Recommendation", "Recommendations", "ScoredUser", "Scorer", "Similar"]
 
 
 class Recommendation(NamedTuple):
@@ -118,8 +116,8 @@ class Scorer:
         return ScoredUser(user_id, self.fold_in(changed), None, True, rated)
 
     def visitor(self, liked_movie_ids: Sequence[int]) -> ScoredUser:
-        """An anonymous visitor who likes these movies: each folded in as LIKED_STARS."""
-        params = self.fold_in((movie_id, LIKED_STARS) for movie_id in liked_movie_ids)
+        """An anonymous visitor who likes these movies: each folded in as top marks (STARS_MAX)."""
+        params = self.fold_in((movie_id, STARS_MAX) for movie_id in liked_movie_ids)
         return ScoredUser(None, params, None, True, frozenset(liked_movie_ids))
 
     def recommend(

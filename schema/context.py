@@ -15,7 +15,7 @@ from ml.scoring import Scorer
 
 @dataclass
 class Context:
-    request: HTTPConnection | None
+    request: HTTPConnection
     runtime: Runtime
 
     @classmethod

@@ -29,4 +29,3 @@ def test_no_import_points_up_the_layers() -> None:
 
 def test_only_the_graphql_mounting_imports_schema_from_api() -> None:
     assert {file for file, target in _imports() if file.startswith("api/") and target == "schema"} <= GRAPHQL_MOUNTING
-    assert ("api/rest.py", "schema") not in _imports()
