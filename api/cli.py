@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import math
 import os
 import sqlite3
 import sys
@@ -151,21 +152,29 @@ def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--components", type=_number(int, "--components"), help="LightFM vector dimension (default 64)")
-    parser.add_argument("--epochs", type=_number(int, "--epochs"), help="most epochs; early stopping picks the best (default 40)")
-    parser.add_argument("--learning-rate", type=_number(float, "--learning-rate"), help="adagrad learning rate (default 0.05)")
-    parser.add_argument("--regularisation", type=_number(float, "--regularisation"), help="LightFM item and user alpha (default 1e-5)")
+    parser.add_argument("--components", type=_number(int, "--components", least=1), help="LightFM vector dimension (default 64)")
+    parser.add_argument("--epochs", type=_number(int, "--epochs", least=1), help="most epochs; early stopping picks the best (default 40)")
+    parser.add_argument("--learning-rate", type=_number(float, "--learning-rate", above=0.0), help="adagrad learning rate (default 0.05)")
+    parser.add_argument("--regularisation", type=_number(float, "--regularisation", least=0.0), help="LightFM item and user alpha (default 1e-5)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _number(kind: type[N], option: str) -> Callable[[str], N]:
+def _number(kind: type[N], option: str, *, least: N | None = None, above: N | None = None) -> Callable[[str], N]:
     """An argparse type that refuses with a SettingsError (argparse lets it through to `main`),
-    so a bad number ends like every other bad value: `Type: message`, exit 1."""
+    so a bad number ends like every other bad value: `Type: message`, exit 1. The training
+    options' bounds are TrainingParams' own, checked here too so the message names the option typed."""
     def parse(text: str) -> N:
         try:
-            return kind(text)
+            value = kind(text)
         except ValueError:
             raise SettingsError(f"{option} {text!r} is not a {'whole number' if kind is int else 'number'}") from None
+        if not math.isfinite(value):  # float() reads "nan" and "inf", which no bound refuses
+            raise SettingsError(f"{option} {text!r} is not a finite number")
+        if least is not None and value < least:
+            raise SettingsError(f"{option} must be at least {least:g}, not {text}")
+        if above is not None and value <= above:
+            raise SettingsError(f"{option} must be above {above:g}, not {text}")
+        return value
     return parse
 
 

@@ -37,8 +37,12 @@ def test_bad_settings_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["train", "--epochs", "0"], "TrainingError: max_epochs must be at least 1, not 0"),
-        (["evaluate", "--components", "0"], "TrainingError: components must be at least 1, not 0"),
+        (["train", "--epochs", "0"], "SettingsError: --epochs must be at least 1, not 0"),
+        (["evaluate", "--components", "0"], "SettingsError: --components must be at least 1, not 0"),
+        (["train", "--learning-rate", "0"], "SettingsError: --learning-rate must be above 0, not 0"),
+        (["train", "--learning-rate", "nan"], "SettingsError: --learning-rate 'nan' is not a finite number"),
+        (["train", "--regularisation", "inf"], "SettingsError: --regularisation 'inf' is not a finite number"),
+        (["train", "--regularisation", "-0.5"], "SettingsError: --regularisation must be at least 0, not -0.5"),
         (["serve", "--port", "abc"], "SettingsError: --port 'abc' is not a whole number"),
         (["ingest", "--movies-dataset", "/nonexistent"], "IngestError: "),
     ],
