@@ -26,9 +26,10 @@ from data.errors import DatabaseUnavailable, WritesUnavailable
 from loaders._common import Database
 from loaders.rating_writer import RatingWriter
 from loaders.runtime import Runtime, Unavailable
-from loaders.stats import table_counts
+from loaders.stats import longest_lists_of, table_counts
 from ml.model_holder import ModelHolder
 from schema import build_schema
+from schema.cost import LongestLists
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         writer = await _open_writer(settings.db_path)
         runtime = Runtime(database=await _open_database(settings.db_path), writer=writer, models=ModelHolder(settings.model_dir, settings.db_path))
         app.state.runtime = runtime
+        if isinstance(runtime.database, Database):  # no catalogue: no query returns objects to bound
+            longest.update(await longest_lists_of(runtime.database))
         await runtime.models.refresh()
         watcher = asyncio.create_task(runtime.models.watch(settings.model_poll_seconds))
         # The start-up objects (modules, the schema) live as long as the process: out of the
@@ -108,7 +111,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     request_log.configure(settings.log_level)
     metrics = Metrics()
-    schema = build_schema(introspection=settings.introspection, max_cost=settings.max_query_cost, extensions=[RecordOperation])
+    longest = LongestLists()  # the query cost's list lengths, read from the catalogue in the lifespan
+    schema = build_schema(introspection=settings.introspection, max_cost=settings.max_query_cost, longest_lists=longest,
+                          extensions=[RecordOperation])
     graphql = MoviegraphGraphQL(schema)
     routes = [
         Route("/health", health),

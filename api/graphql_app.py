@@ -13,6 +13,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLObjectType,
+    InlineFragmentNode,
     SelectionSetNode,
 )
 from graphql.utilities import get_operation_ast
@@ -27,6 +28,7 @@ from strawberry.types.unset import UNSET
 
 from api import graphiql
 from schema.context import Context
+from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
 from schema.errors import code_parse_errors
 
 # Client-supplied operation names are free text: the log keeps this much of one.
@@ -46,19 +48,26 @@ class GraphQLOutcome:
     cost: int | None = None
 
 
-def _root_fields(
-    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: frozenset[str] = frozenset()
-) -> Iterator[str]:
-    # `seen`: this runs on documents validation refused too, whose fragments may spread each other in a cycle.
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection.name.value
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:
-                yield from _root_fields(fragments[name].selection_set, fragments, seen | {name})
-        else:
-            yield from _root_fields(selection.selection_set, fragments, seen)  # type: ignore[attr-defined]
+def _root_fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> set[str]:
+    """The field names of the operation's top level, each fragment read once whatever its spreads
+    (this runs on documents validation refused too: unknown fragments and cycles are skipped)."""
+    fold: FragmentFold[None, frozenset[str]] = FragmentFold(fragments, lambda fragment, _: names(fragment.selection_set), frozenset())
+
+    def names(selections: SelectionSetNode) -> frozenset[str]:
+        found: set[str] = set()
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                found.add(selection.name.value)
+            elif isinstance(selection, FragmentSpreadNode):
+                found |= fold.spread(selection.name.value, None)
+            elif isinstance(selection, InlineFragmentNode):
+                found |= names(selection.selection_set)
+        return frozenset(found)
+
+    try:
+        return set(names(selection_set))
+    except TooManySpreads:
+        return set()
 
 
 class RecordOperation(SchemaExtension):
@@ -78,8 +87,7 @@ class RecordOperation(SchemaExtension):
         if document is not None and operation is not None:
             outcome.operation_type = operation.operation.value
             root = context.schema._schema.get_root_type(operation.operation)
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-            names = set(_root_fields(operation.selection_set, fragments))
+            names = _root_fields(operation.selection_set, fragments_of(document))
             known = {name for name in names if isinstance(root, GraphQLObjectType) and name in root.fields}
             if len(known) == 1:
                 outcome.root_field = known.pop()

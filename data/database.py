@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
@@ -46,6 +47,12 @@ class BulkWriter:
         quoted = ", ".join(f'"{name}"' for name in names)
         marks = ", ".join("?" for _ in names)
         self.conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
+
+    def measure(self, statement: Select[Any]) -> dict[str, Any]:
+        """The one row `statement` gives over the rows inserted so far, by column name."""
+        compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
+        cursor = self.conn.execute(str(compiled))
+        return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
 
     @contextlib.contextmanager
     def attached(self, path: Path, alias: str) -> Iterator[sqlite3.Connection]:

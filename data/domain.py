@@ -17,7 +17,7 @@ RATING_MIN, RATING_MAX = 1.0, STARS_MAX
 MAX_ITEMS = 1_000  # movies per predicted-ratings request or likes per recommend
 # The default bound on a GraphQL query's estimated objects (schema/cost.py): above the heaviest
 # page the benchmarks and README ask for (100 movies with their groups, directors and 5 cast each:
-# 4,301), below 100 movies with 100 cast each (20,201). Here, not in schema/, because the settings
+# 5,001 on the real rows), below 100 movies with 100 cast each (20,201). Here, not in schema/, because the settings
 # default to it and must not import the schema (tests/api/test_imports.py).
 MAX_QUERY_COST = 10_000
 

@@ -19,7 +19,7 @@ from typing import Literal, TypeVar
 import pycountry
 from tqdm import tqdm
 
-from data import movielens_sources
+from data import longest_lists, movielens_sources
 from data.credits_shard import build_credits_shard, copy_credits_shard
 from data.database import BulkWriter, atomic_database, columns, remove_database_files
 from data.errors import IngestError
@@ -247,6 +247,7 @@ def ingest(
                 "movies_dataset": str(movies_dataset),
                 "ratings_source": ratings,
                 "files": json.dumps({r.name: {"read": r.read, "loaded": r.loaded, "rejected": dict(r.rejected)} for r in reports}),
+                longest_lists.INGEST_INFO_KEY: json.dumps(writer.measure(longest_lists.MEASURED)),
             }
             writer.insert("ingestinfo", list(facts.items()))
             writer.finish([MOVIE_FTS_DDL, MOVIE_FTS_FILL])

@@ -11,6 +11,8 @@ import datetime as dt
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+DIRECTOR_JOB = "Director"  # the crew job that makes a person one of a movie's directors
+
 
 class Collection(SQLModel, table=True):
     """A franchise (TMDB `belongs_to_collection`)."""

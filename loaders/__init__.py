@@ -17,7 +17,7 @@ from loaders import entities, people
 from loaders._common import Database
 from loaders.entities import Entity, K, MovieKey, R, Stats
 from loaders.movies import select_movielens_ids, select_movies_by_ids
-from loaders.people import CastKey, CrewKey
+from loaders.people import CastKey, CreditsKey, CrewKey
 from loaders.rows import (
     CastCreditRow,
     CastRow,
@@ -63,8 +63,8 @@ class Loaders:
     person: DataLoader[int, PersonRow | None]
     cast: DataLoader[CastKey, list[CastRow]]
     crew: DataLoader[CrewKey, list[CrewRow]]
-    cast_credits: DataLoader[int, list[CastCreditRow]]
-    crew_credits: DataLoader[int, list[CrewCreditRow]]
+    cast_credits: DataLoader[CreditsKey, list[CastCreditRow]]
+    crew_credits: DataLoader[CreditsKey, list[CrewCreditRow]]
     company: EntityLoaders[CompanyRow, int]
     collection: EntityLoaders[CollectionRow, int]
     director: EntityLoaders[PersonRow, int]

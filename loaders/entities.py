@@ -19,6 +19,7 @@ from sqlalchemy import Float as SQLFloat
 from sqlmodel import SQLModel, col
 
 from data.tables import (
+    DIRECTOR_JOB,
     Collection,
     Company,
     Country,
@@ -36,7 +37,7 @@ from data.tables import (
 )
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, many_per_key, one_per_key
 from loaders.rows import CollectionRow, CompanyRow, CountryRow, GenreRow, KeywordRow, LanguageRow, MovieRow, PersonRow
-from loaders.movies import DIRECTOR_JOB, OrderField, movie_order
+from loaders.movies import OrderField, movie_order
 
 R = TypeVar("R")  # the entity's row (loaders/rows.py)
 K = TypeVar("K", int, str)  # its id: a number, or an ISO code for countries and languages

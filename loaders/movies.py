@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, o
 from sqlmodel import col
 
 from data.tables import (
+    DIRECTOR_JOB,
     Collection,
     Company,
     Country,
@@ -30,7 +31,6 @@ from loaders.rows import MovieRow
 # (ISO code or None, folded English name) of a language or country a person typed.
 PlaceName = tuple[str | None, str]
 OrderField = Literal["popularity", "revenue", "release_date", "vote_average", "title"]
-DIRECTOR_JOB = "Director"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, m
 from loaders.rows import CastCreditRow, CastRow, CrewCreditRow, CrewRow, PersonRow
 
 CastKey = tuple[int, int]  # (movie id, first n by billing order)
-CrewKey = tuple[int, str | None]  # (movie id, job or None for all)
+CrewKey = tuple[int, str | None, int]  # (movie id, job or None for all, first n)
+CreditsKey = tuple[int, int]  # (person id, first n, newest first)
 _PERSON = (col(Person.id).label("person_id"), Person.name, Person.gender, Person.profile_path)
 
 # Whole casts in billing order (read off the (movie_id, order) index), cut to n in Python:
@@ -39,9 +40,9 @@ async def select_cast(db: Database, keys: Sequence[CastKey]) -> list[list[CastRo
 
 
 async def select_crew(db: Database, keys: Sequence[CrewKey]) -> list[list[CrewRow]]:
-    rows = await db.fetch(_CREW, keys=keys_param({movie for movie, _ in keys}))
-    groups = many_per_key(rows, [movie for movie, _ in keys], lambda row: row.movie_id)
-    return [[row for row in group if job is None or row.job == job] for group, (_, job) in zip(groups, keys)]
+    rows = await db.fetch(_CREW, keys=keys_param({movie for movie, _, _ in keys}))
+    groups = many_per_key(rows, [movie for movie, _, _ in keys], lambda row: row.movie_id)
+    return [[row for row in group if job is None or row.job == job][:n] for group, (_, job, n) in zip(groups, keys)]
 
 
 def _credits(link: type[Cast] | type[Crew], *columns: Any) -> SQL:
@@ -61,14 +62,18 @@ _CREW_CREDITS = _credits(Crew, Crew.job, Crew.department)
 _PEOPLE = compile_sql(select(Person).where(col(Person.id).in_(json_keys())))
 
 
-async def select_cast_credits(db: Database, person_ids: Sequence[int]) -> list[list[CastCreditRow]]:
-    rows = await db.fetch(_CAST_CREDITS, keys=keys_param(person_ids))
-    return many_per_key(rows, person_ids, lambda row: row.person_id)
+async def _first_credits(db: Database, statement: SQL, keys: Sequence[CreditsKey]) -> list[list[Any]]:
+    rows = await db.fetch(statement, keys=keys_param({person for person, _ in keys}))
+    groups = many_per_key(rows, [person for person, _ in keys], lambda row: row.person_id)
+    return [group[:n] for group, (_, n) in zip(groups, keys)]
 
 
-async def select_crew_credits(db: Database, person_ids: Sequence[int]) -> list[list[CrewCreditRow]]:
-    rows = await db.fetch(_CREW_CREDITS, keys=keys_param(person_ids))
-    return many_per_key(rows, person_ids, lambda row: row.person_id)
+async def select_cast_credits(db: Database, keys: Sequence[CreditsKey]) -> list[list[CastCreditRow]]:
+    return await _first_credits(db, _CAST_CREDITS, keys)
+
+
+async def select_crew_credits(db: Database, keys: Sequence[CreditsKey]) -> list[list[CrewCreditRow]]:
+    return await _first_credits(db, _CREW_CREDITS, keys)
 
 
 async def select_people_by_ids(db: Database, ids: Sequence[int]) -> list[PersonRow | None]:

@@ -1,10 +1,14 @@
-"""Row counts of the catalogue tables, for /ready."""
+"""Row counts of the catalogue tables, for /ready; the longest lists a movie has, for the query cost."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import json
 
-from data.tables import Cast, Collection, Company, Crew, Genre, Keyword, Movie, Person, Rating, User
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from data import longest_lists
+from data.tables import Cast, Collection, Company, Crew, Genre, IngestInfo, Keyword, Movie, Person, Rating, User
 from loaders._common import Database, compile_sql
 
 COUNTED = {
@@ -24,3 +28,15 @@ _COUNTS = compile_sql(select(*(select(func.count()).select_from(t).scalar_subque
 
 async def table_counts(db: Database) -> dict[str, int]:
     return dict((await db.fetch(_COUNTS))[0]._asdict())
+
+
+_RECORDED_LONGEST = compile_sql(select(IngestInfo.value).where(col(IngestInfo.key) == longest_lists.INGEST_INFO_KEY))
+_MEASURE_LONGEST = compile_sql(longest_lists.MEASURED)
+
+
+async def longest_lists_of(db: Database) -> dict[str, int]:
+    """The longest lists as the ingest recorded them; measured now for a catalogue built before it did."""
+    recorded = await db.fetch(_RECORDED_LONGEST)
+    if recorded:
+        return {name: int(n) for name, n in json.loads(recorded[0].value).items()}
+    return dict((await db.fetch(_MEASURE_LONGEST))[0]._asdict())

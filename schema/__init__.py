@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, SchemaExtension, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
 
 from strawberry.schema.config import StrawberryConfig
 
@@ -20,8 +20,9 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from data.domain import MAX_QUERY_COST
-from schema.cost import QueryCost
-from schema.errors import ClientErrors, PhaseCodes, is_unexpected
+from schema.cost import LongestLists, QueryCost
+from schema.document_limits import max_aliases_rule, max_depth_rule
+from schema.errors import ClientErrors, PhaseCodes, is_unexpected, remove_suggestions
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -34,10 +35,7 @@ MAX_ALIASES = 30
 
 # The limiters' rule classes are made once: built per request (as the stock extensions do), they
 # would change ValidationCache's key every time and every query would be validated anew (~1.5 ms).
-_LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
+_LIMIT_RULES = [max_depth_rule(MAX_DEPTH), max_aliases_rule(MAX_ALIASES)]
 # Introspection off: GraphiQL (and any tool that loads the schema) can no longer read it.
 _NO_INTROSPECTION_RULES = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
 
@@ -48,14 +46,24 @@ class QueryLimits(AddValidationRules):
 
 
 class MoviegraphSchema(strawberry.Schema):
+    # With introspection off, "Did you mean 'deleteRating'?" would tell what introspection does not.
+    hide_suggestions = False
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        if self.hide_suggestions:
+            remove_suggestions(errors)
         # Strawberry logs every error with a traceback; only the unexpected ones deserve it.
         super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
 
 
-def build_schema(*, introspection: bool = True, max_cost: int = MAX_QUERY_COST, extensions: Sequence[type[SchemaExtension]] = ()) -> MoviegraphSchema:
-    """The schema with these limits; `extensions` are the server's own (request log, metrics)."""
-    return MoviegraphSchema(
+def build_schema(
+    *, introspection: bool = True, max_cost: int = MAX_QUERY_COST, longest_lists: LongestLists | None = None,
+    extensions: Sequence[type[SchemaExtension]] = (),
+) -> MoviegraphSchema:
+    """The schema with these limits; `longest_lists` is filled from the catalogue at start-up
+    (schema/cost.py); `extensions` are the server's own (request log, metrics)."""
+    longest = longest_lists or LongestLists()
+    built = MoviegraphSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
@@ -64,13 +72,15 @@ def build_schema(*, introspection: bool = True, max_cost: int = MAX_QUERY_COST, 
             ClientErrors,
             PhaseCodes,
             lambda: QueryLimits(introspection),
-            lambda: QueryCost(max_cost),
+            lambda: QueryCost(max_cost, longest),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             *extensions,
         ],
     )
+    built.hide_suggestions = not introspection
+    return built
 
 
 @functools.cache

@@ -11,6 +11,7 @@ so an error of that phase with no field path is a value that does not fit its ty
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -45,6 +46,17 @@ def code_parse_errors(errors: list[GraphQLError]) -> None:
     """Codes a syntax error (or the token limit's), which PhaseCodes cannot: ParserCache raises it
     as it enters the parse phase, before any extension's hook gets to the end of that phase."""
     _set_code((error for error in errors if isinstance(error, GraphQLSyntaxError)), "GRAPHQL_PARSE_FAILED")
+
+
+# graphql-core's suggestions (graphql.pyutils.did_you_mean) name schema members only, quoted, so
+# none holds a '?': fields, arguments, types, enum values and input fields alike.
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def remove_suggestions(errors: list[GraphQLError]) -> None:
+    """Drops "Did you mean ...?" from the messages: with introspection off, they would reveal the schema."""
+    for error in errors:
+        error.message = _SUGGESTION.sub("", error.message)
 
 
 def is_unexpected(error: GraphQLError) -> bool:

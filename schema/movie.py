@@ -121,9 +121,12 @@ class Movie:
         rows = await info.context.loaders.cast.load((self._id, first))
         return [CastCredit(person=Person.from_credit(r), character=r.character, order=r.order, _movie_id=self._id) for r in rows]
 
-    @strawberry.field(description="Crew by department and job; `job` (exact, e.g. \"Screenplay\") keeps only that job.")
-    async def crew(self, info: Info, job: str | None = None) -> list[CrewCredit]:
-        rows = await info.context.loaders.crew.load((self._id, job))
+    @strawberry.field(
+        description=f"Crew by department and job, at most `first` (up to {MAX_PAGE}); `job` (exact, e.g. \"Screenplay\") keeps only that job."
+    )
+    async def crew(self, info: Info, job: str | None = None, first: int = MAX_PAGE) -> list[CrewCredit]:
+        page_window(first, None)
+        rows = await info.context.loaders.crew.load((self._id, job, first))
         return [CrewCredit(person=Person.from_credit(r), job=r.job, department=r.department, _movie_id=self._id) for r in rows]
 
     @strawberry.field(description="TMDB keywords, by name.")

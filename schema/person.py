@@ -8,6 +8,7 @@ import strawberry
 from loaders.rows import CreditedPersonRow, PersonRow
 from schema.context import Info
 from schema.movie_reference import MovieReference
+from schema.pagination import MAX_PAGE, page_window
 
 
 @strawberry.enum(description="Gender as TMDB records it.")
@@ -39,14 +40,16 @@ class Person:
         known = Gender(gender) if gender in (1, 2) else Gender.UNKNOWN
         return cls(id=strawberry.ID(str(person_id)), name=name, gender=known, profile_path=profile_path, _id=person_id)
 
-    @strawberry.field(description="Roles played, newest movie first.")
-    async def cast_credits(self, info: Info) -> list[CastCredit]:
-        rows = await info.context.loaders.cast_credits.load(self._id)
+    @strawberry.field(description=f"Roles played, newest movie first, at most `first` (up to {MAX_PAGE}).")
+    async def cast_credits(self, info: Info, first: int = MAX_PAGE) -> list[CastCredit]:
+        page_window(first, None)
+        rows = await info.context.loaders.cast_credits.load((self._id, first))
         return [CastCredit(person=self, character=row.character, order=row.order, _movie_id=row.id) for row in rows]
 
-    @strawberry.field(description="Jobs held, newest movie first.")
-    async def crew_credits(self, info: Info) -> list[CrewCredit]:
-        rows = await info.context.loaders.crew_credits.load(self._id)
+    @strawberry.field(description=f"Jobs held, newest movie first, at most `first` (up to {MAX_PAGE}).")
+    async def crew_credits(self, info: Info, first: int = MAX_PAGE) -> list[CrewCredit]:
+        page_window(first, None)
+        rows = await info.context.loaders.crew_credits.load((self._id, first))
         return [CrewCredit(person=self, job=row.job, department=row.department, _movie_id=row.id) for row in rows]
 
 
