@@ -235,21 +235,22 @@ class DocumentWriter:
 def fuzz(server: LiveServer, count: int, seed: int) -> Counter[str]:
     rng = random.Random(seed)
     outcomes: Counter[str] = Counter()
-    slowest = 0.0
+    slowest, slowest_query = 0.0, ""
     with httpx.Client(timeout=DEADLINE_S, trust_env=False) as http:
         for _ in range(count):
             writer = DocumentWriter(rng)
             query = print_ast(writer.document())
             started = time.perf_counter()
             response = http.post(server.url, json={"query": query, "variables": writer.variable_values()})
-            slowest = max(slowest, time.perf_counter() - started)
+            if time.perf_counter() - started > slowest:
+                slowest, slowest_query = time.perf_counter() - started, query
             assert response.status_code < 500, (query, response.text[:500])
             body = response.json()
             codes = {(error.get("extensions") or {}).get("code", "no code") for error in body.get("errors") or []}
             assert "INTERNAL_SERVER_ERROR" not in codes and "no code" not in codes, (query, body)
             outcomes.update(codes)
             outcomes["data"] += bool(body.get("data"))
-    print(f"{count} documents, slowest answer {slowest * 1000:.0f} ms: {dict(outcomes.most_common())}")
+    print(f"{count} documents, slowest answer {slowest * 1000:.0f} ms: {dict(outcomes.most_common())}\nslowest: {slowest_query[:500]}")
     assert server.tracebacks() == []
     return outcomes
 
