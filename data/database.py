@@ -52,7 +52,7 @@ class BulkWriter:
         """The one row `statement` gives over the rows inserted so far, by column name."""
         compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
         cursor = self.conn.execute(str(compiled))
-        return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+        return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
 
     @contextlib.contextmanager
     def attached(self, path: Path, alias: str) -> Iterator[sqlite3.Connection]:

@@ -10,8 +10,8 @@ import datetime as dt
 import json
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar

@@ -36,8 +36,8 @@ from data.tables import (
     Person,
 )
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, many_per_key, one_per_key
-from loaders.rows import CollectionRow, CompanyRow, CountryRow, GenreRow, KeywordRow, LanguageRow, MovieRow, PersonRow
 from loaders.movies import OrderField, movie_order
+from loaders.rows import CollectionRow, CompanyRow, CountryRow, GenreRow, KeywordRow, LanguageRow, MovieRow, PersonRow
 
 R = TypeVar("R")  # the entity's row (loaders/rows.py)
 K = TypeVar("K", int, str)  # its id: a number, or an ISO code for countries and languages

@@ -36,13 +36,13 @@ _CREW = compile_sql(
 async def select_cast(db: Database, keys: Sequence[CastKey]) -> list[list[CastRow]]:
     rows = await db.fetch(_CAST, keys=keys_param({movie for movie, _ in keys}))
     groups = many_per_key(rows, [movie for movie, _ in keys], lambda row: row.movie_id)
-    return [group[:n] for group, (_, n) in zip(groups, keys)]
+    return [group[:n] for group, (_, n) in zip(groups, keys, strict=True)]
 
 
 async def select_crew(db: Database, keys: Sequence[CrewKey]) -> list[list[CrewRow]]:
     rows = await db.fetch(_CREW, keys=keys_param({movie for movie, _, _ in keys}))
     groups = many_per_key(rows, [movie for movie, _, _ in keys], lambda row: row.movie_id)
-    return [[row for row in group if job is None or row.job == job][:n] for group, (_, job, n) in zip(groups, keys)]
+    return [[row for row in group if job is None or row.job == job][:n] for group, (_, job, n) in zip(groups, keys, strict=True)]
 
 
 def _credits(link: type[Cast] | type[Crew], *columns: Any) -> SQL:
@@ -65,7 +65,7 @@ _PEOPLE = compile_sql(select(Person).where(col(Person.id).in_(json_keys())))
 async def _first_credits(db: Database, statement: SQL, keys: Sequence[CreditsKey]) -> list[list[Any]]:
     rows = await db.fetch(statement, keys=keys_param({person for person, _ in keys}))
     groups = many_per_key(rows, [person for person, _ in keys], lambda row: row.person_id)
-    return [group[:n] for group, (_, n) in zip(groups, keys)]
+    return [group[:n] for group, (_, n) in zip(groups, keys, strict=True)]
 
 
 async def select_cast_credits(db: Database, keys: Sequence[CreditsKey]) -> list[list[CastCreditRow]]:

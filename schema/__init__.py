@@ -11,12 +11,10 @@ import functools
 from collections.abc import Sequence
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
-
 from strawberry.schema.config import StrawberryConfig
-
-from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from data.domain import MAX_QUERY_COST

@@ -5,6 +5,7 @@ import datetime as dt
 import strawberry
 
 from loaders.rows import MovieRow
+from schema import recommender_fields
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -15,7 +16,6 @@ from schema.keyword import Keyword
 from schema.language import Language
 from schema.pagination import MAX_PAGE, page_window
 from schema.person import CastCredit, CrewCredit, Person
-from schema import recommender_fields
 from schema.recommendation import SimilarMovie
 from schema.scalars import BigInt
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+
 import strawberry
 
 from loaders.rows import CreditedPersonRow, PersonRow

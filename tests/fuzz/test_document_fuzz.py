@@ -56,10 +56,10 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 
-from schema import schema
+from schema import default_schema
 from tests.fuzz.conftest import LiveServer
 
-GRAPHQL = schema._schema
+GRAPHQL = default_schema()._schema
 DEADLINE_S = 5.0  # per answer; the document checks take milliseconds, the rest is the query's own work
 COMPOSITE = [name for name, t in GRAPHQL.type_map.items() if isinstance(t, (GraphQLObjectType, GraphQLInterfaceType)) and not name.startswith("__")]
 INPUTS = ["Int", "Int!", "String", "ID", "ID!", "Float", "Boolean", "[ID!]", "[String!]", "MovieFilter", "MovieOrder", "SortDirection", "Nope"]
@@ -135,7 +135,8 @@ class DocumentWriter:
 
     def arguments(self, args: dict[str, GraphQLArgument]) -> tuple[ArgumentNode, ...]:
         if self.strict:
-            chosen = [(n, self.typed_value(a.type)) for n, a in args.items() if is_non_null_type(a.type) and a.default_value is Undefined or self.chance(0.3)]
+            required = {n for n, a in args.items() if is_non_null_type(a.type) and a.default_value is Undefined}
+            chosen = [(n, self.typed_value(a.type)) for n, a in args.items() if n in required or self.chance(0.3)]
         else:
             names = [*(args or ["id"]), *(["bogus"] if self.chance(0.05) else [])]
             chosen = [(name, self.value()) for name in names if self.chance(0.6)]
@@ -171,10 +172,8 @@ class DocumentWriter:
         deeper = depth < (6 if self.strict else 12) and self.budget > 0
         if self.strict and not deeper:  # scalars only, which need no selection
             fields = {n: f for n, f in fields.items() if is_leaf_type(get_named_type(f.type))} or fields
-        if self.strict or fields and self.chance(0.9):
-            name = self.rng.choice(list(fields) or ["__typename"])
-        else:
-            name = self.rng.choice(NAMES)
+        known = self.strict or (fields and self.chance(0.9))
+        name = self.rng.choice(list(fields) or ["__typename"]) if known else self.rng.choice(NAMES)
         definition = fields.get(name)
         arguments = self.arguments(definition.args if definition is not None else {})
         self.aliases += 1
@@ -182,7 +181,7 @@ class DocumentWriter:
         child = get_named_type(definition.type).name if definition is not None else self.rng.choice(COMPOSITE)  # type: ignore[attr-defined]
         has_fields = isinstance(GRAPHQL.type_map.get(child), (GraphQLObjectType, GraphQLInterfaceType))
         odd = deeper and not self.strict and self.chance(0.05)  # a selection on a scalar, or on an unknown field
-        selection_set = self.selections(child, depth + 1) if has_fields and (deeper or self.strict) or odd else None
+        selection_set = self.selections(child, depth + 1) if (has_fields and (deeper or self.strict)) or odd else None
         return FieldNode(alias=alias, name=_name(name), arguments=arguments, directives=self.directives(), selection_set=selection_set)
 
     def spread(self, type_name: str, depth: int) -> FragmentSpreadNode:
