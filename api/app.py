@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
-from api.graphql_app import MoviegraphGraphQL, RecordOperation
+from api.deadline import Deadline
+from api.graphql_app import CostRateLimit, MoviegraphGraphQL, RecordOperation
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.metrics import Metrics
 from api.settings import Settings
@@ -28,10 +29,16 @@ from loaders.rating_writer import RatingWriter
 from loaders.runtime import Runtime, Unavailable
 from loaders.stats import longest_lists_of, table_counts
 from ml.model_holder import ModelHolder
-from schema import build_schema
+from schema import Extension, build_schema
 from schema.cost import LongestLists
 
 logger = logging.getLogger(__name__)
+
+# What clients (and the public /ready) are told of a part that could not be opened: what to do,
+# never a path or an exception's text; the log has those.
+NO_CATALOGUE = ("the server has no readable catalogue (its log says why); build one with `moviegraph ingest` "
+                "(or `moviegraph serve`, which ingests the embedded sample), then restart the server")
+NO_WRITER = "the server cannot write to its catalogue (its log says why); make the catalogue's folder writable and restart the server"
 
 
 async def health(request: Request) -> JSONResponse:
@@ -58,31 +65,30 @@ async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
         return await RatingWriter.open(db_path)
     except WritesUnavailable as exc:
         logger.error("%s; serving read-only: rating mutations answer WRITES_UNAVAILABLE", exc)
-        return Unavailable(str(exc))
+        return Unavailable(NO_WRITER)
 
 
-def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
+def _middleware(settings: Settings, metrics: Metrics, buckets: TokenBuckets | None) -> list[Middleware]:
     """Outermost first: the log sees every answer, refusals included, and CORS headers reach a
     browser on a 429 or 413 too; a preflight is answered before the limits count it."""
     stack = [Middleware(request_log.RequestLog, metrics=metrics)]
     if settings.cors_origins:
         stack.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                                 allow_headers=["content-type", "x-request-id"], expose_headers=["retry-after", "x-request-id"]))
-    if settings.rate_limit:
-        buckets = TokenBuckets(settings.rate_limit, settings.rate_burst)
+    if buckets is not None:
         stack.append(Middleware(RateLimit, buckets=buckets, on_refused=metrics.rate_limited.inc))
+    stack.append(Middleware(Deadline, seconds=settings.deadline_seconds))
     stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     return stack
 
 
-async def _open_database(db_path: Path) -> Database | Unavailable:
+async def _open_database(db_path: Path, readers: int) -> Database | Unavailable:
     """The catalogue, or why there is none, so /health and GraphiQL still answer."""
     try:
-        return await Database.open(db_path)
+        return await Database.open(db_path, readers)
     except DatabaseUnavailable as exc:
-        problem = f"{exc}; then restart the server"
-        logger.error("%s; serving without a catalogue: queries answer DATABASE_UNAVAILABLE, /ready 503", problem)
-        return Unavailable(problem)
+        logger.error("%s; then restart the server; serving without a catalogue: queries answer DATABASE_UNAVAILABLE, /ready 503", exc)
+        return Unavailable(NO_CATALOGUE)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -92,7 +98,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
         writer = await _open_writer(settings.db_path)
-        runtime = Runtime(database=await _open_database(settings.db_path), writer=writer, models=ModelHolder(settings.model_dir, settings.db_path))
+        database = await _open_database(settings.db_path, settings.db_readers)
+        runtime = Runtime(database=database, writer=writer, models=ModelHolder(settings.model_dir, settings.db_path))
         app.state.runtime = runtime
         if isinstance(runtime.database, Database):  # no catalogue: no query returns objects to bound
             longest.update(await longest_lists_of(runtime.database))
@@ -112,8 +119,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     request_log.configure(settings.log_level)
     metrics = Metrics()
     longest = LongestLists()  # the query cost's list lengths, read from the catalogue in the lifespan
+    buckets = TokenBuckets(settings.rate_limit, settings.rate_burst) if settings.rate_limit else None
+    extensions: list[Extension] = [RecordOperation]
+    if settings.rate_limit and settings.rate_cost:
+        # A client may spend one query of the maximum cost at once.
+        costs = TokenBuckets(settings.rate_cost, settings.max_query_cost)
+        extensions.append(lambda: CostRateLimit(costs, longest))
     schema = build_schema(introspection=settings.introspection, max_cost=settings.max_query_cost, longest_lists=longest,
-                          extensions=[RecordOperation])
+                          extensions=extensions)
     graphql = MoviegraphGraphQL(schema)
     routes = [
         Route("/health", health),
@@ -123,6 +136,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes,
         *graphiql.routes(),
     ]
-    app = Starlette(routes=routes, middleware=_middleware(settings, metrics), lifespan=lifespan, exception_handlers=rest.exception_handlers)
+    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, buckets), lifespan=lifespan, exception_handlers=rest.exception_handlers)
     app.state.settings = settings
     return app

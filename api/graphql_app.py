@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLObjectType,
     InlineFragmentNode,
     SelectionSetNode,
@@ -27,9 +29,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from api import graphiql
+from api.limits import TokenBuckets, request_client, too_many
 from schema.context import Context
+from schema.cost import LongestLists, estimate
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
-from schema.errors import code_parse_errors
+from schema.errors import code_parse_errors, is_unexpected, masked
 
 # Client-supplied operation names are free text: the log keeps this much of one.
 MAX_OPERATION_NAME = 100
@@ -98,6 +102,28 @@ class RecordOperation(SchemaExtension):
         request.state.graphql = outcome
 
 
+class CostRateLimit(SchemaExtension):
+    """Charges each operation's estimated cost to its client's bucket before it runs, and refuses
+    it (RATE_LIMITED, HTTP 429) when the bucket cannot pay: the request limit counts requests
+    alike, so without this one client could keep the server busy with its costliest queries."""
+
+    def __init__(self, buckets: TokenBuckets, longest: LongestLists) -> None:
+        super().__init__()
+        self.buckets = buckets
+        self.longest = longest
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        request = context.context.request if isinstance(context.context, Context) else None
+        if context.result is None and request is not None:  # not refused already (cost, variables)
+            cost = estimate(context.schema._schema, context.graphql_document, context.operation_name, context.variables, self.longest)
+            wait = self.buckets.take(request_client(request.scope), cost)
+            if wait:
+                message, extensions = too_many(wait)
+                context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
+        yield
+
+
 class _BadOperationName(Exception):
     """An operationName that is neither a string nor null (an object, an array)."""
 
@@ -126,6 +152,9 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         return Context.for_request(request)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # An exception escaping an extension's hook (a validation rule's crash) bypasses MaskErrors:
+        # masked here, so no internal message reaches a client.
+        result.errors = [masked(error) if is_unexpected(error) else error for error in result.errors or []] or None
         # Parse errors skip the schema's extensions (schema/errors.py PhaseCodes codes the rest).
         code_parse_errors(result.errors or [])
         outcome = getattr(request.state, "graphql", None)
@@ -133,6 +162,16 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
             outcome.error_codes = [str((error.extensions or {}).get("code")) for error in result.errors or []]
             outcome.cost = (result.extensions or {}).get("cost", {}).get("requested")
         return await super().process_result(request, result)
+
+    def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response) -> Response:
+        errors = response_data.get("errors") if isinstance(response_data, dict) else None
+        for error in errors if isinstance(errors, list) else []:
+            extensions = (error.get("extensions") if isinstance(error, dict) else None) or {}
+            if extensions.get("code") == "RATE_LIMITED":  # as the request limit answers: 429 with Retry-After
+                sub_response.status_code = 429
+                sub_response.headers["retry-after"] = str(extensions["retryAfter"])
+                break
+        return super().create_response(response_data, sub_response)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # Served from vendored npm assets (api/graphiql.py), never a CDN.

@@ -11,11 +11,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from data.domain import check_item_count, parse_id
-from data.errors import BadInput, DatabaseUnavailable, ModelUnavailable, NotFound, RequestError, WritesUnavailable
+from data.errors import BadInput, DatabaseUnavailable, ModelUnavailable, NotFound, RequestError, RequestTimeout, WritesUnavailable
 from loaders import recommender
 from loaders.runtime import Runtime
 
-STATUS: dict[type[RequestError], int] = {BadInput: 400, NotFound: 404, ModelUnavailable: 503, DatabaseUnavailable: 503, WritesUnavailable: 503}
+STATUS: dict[type[RequestError], int] = {
+    BadInput: 400, NotFound: 404, ModelUnavailable: 503, DatabaseUnavailable: 503, WritesUnavailable: 503, RequestTimeout: 503,
+}
 
 
 def _ids(text: str, kind: str) -> list[int]:

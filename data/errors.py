@@ -12,7 +12,8 @@ MoviegraphError                 the CLI prints `Type: message` and exits 1 for a
       ├── NotFound              NOT_FOUND             an id the client asked for does not exist (404)
       ├── ModelUnavailable      MODEL_UNAVAILABLE     a request needs the model and none is serving (503)
       ├── DatabaseUnavailable   DATABASE_UNAVAILABLE  the catalogue cannot be read (missing, unreadable) (503)
-      └── WritesUnavailable     WRITES_UNAVAILABLE    ratings cannot be stored (read-only database or folder) (503)
+      ├── WritesUnavailable     WRITES_UNAVAILABLE    ratings cannot be stored (read-only database or folder) (503)
+      └── RequestTimeout        TIMEOUT               the request ran past its deadline and was stopped (503)
 
 Codes belong to the types: a GraphQL error takes `code` from its original exception's class, never
 from its message. Errors graphql-core raises about the query itself get theirs by the phase that
@@ -93,3 +94,11 @@ class DatabaseUnavailable(RequestError):
 
 class WritesUnavailable(RequestError):
     code = "WRITES_UNAVAILABLE"
+
+
+class RequestTimeout(RequestError):
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request ran past its {seconds:g} s deadline and was stopped; ask for less, or retry later")
+        self.seconds = seconds

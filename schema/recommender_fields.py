@@ -11,6 +11,7 @@ from loaders import recommender
 from loaders.movies import MovieQuery
 from schema import place_names
 from schema.context import Info
+from schema.input_limits import check_names
 from schema.pagination import page_window
 from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, SimilarMovie
 
@@ -19,10 +20,10 @@ def _within(flt: RecommendFilter | None) -> MovieQuery | None:
     if flt is None:
         return None
     return MovieQuery(
-        genre_keys=[fold(genre) for genre in flt.genres or ()],
+        genre_keys=[fold(genre) for genre in check_names(flt.genres, "genres")],
         year_from=flt.year_from,
         year_to=flt.year_to,
-        languages=[place_names.language(language) for language in flt.languages or ()],
+        languages=[place_names.language(language) for language in check_names(flt.languages, "languages")],
     )
 
 
@@ -40,11 +41,12 @@ async def recommend(
             raise BadInput("likes must name at least one movie")
         check_item_count(len(likes))
         liked = [parse_id(movie, "movie") for movie in likes]
+    within = _within(flt)  # the input first: a bad filter is BAD_USER_INPUT with or without a model
     scorer = info.context.scorer
     if first == 0:
         return []
     result = await recommender.recommend(
-        info.context.loaders.db, scorer, first, user_id=user_id, liked=liked, within=_within(flt), exclude_rated=exclude_rated
+        info.context.loaders.db, scorer, first, user_id=user_id, liked=liked, within=within, exclude_rated=exclude_rated
     )
     return [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
