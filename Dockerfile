@@ -38,8 +38,10 @@ COPY --from=builder $VENV $VENV
 COPY --from=builder --chown=moviegraph:moviegraph $SEED $SEED
 # A user's own catalogue and models live in /data; an empty /data gets a copy of the seed on the
 # first start, so what the service writes (ratings, retrained models) stays in the volume.
+# PYTHONMALLOC=malloc: freed memory goes back to the OS after a burst of large answers (api/memory.py).
 ENV PATH=$VENV/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    PYTHONMALLOC=malloc \
     MOVIEGRAPH_DB_PATH=/data/moviegraph.sqlite3 \
     MOVIEGRAPH_MODEL_DIR=/data/model \
     MOVIEGRAPH_SEED_DIR=$SEED \

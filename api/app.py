@@ -18,8 +18,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
+from api.body_reader import BodyReader
 from api.graphql_app import MoviegraphGraphQL, RecordOperation
+from api.hosts import AllowedHosts
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
+from api.memory import ReturnMemory
 from api.metrics import Metrics
 from api.settings import Settings
 from data.errors import DatabaseUnavailable, WritesUnavailable
@@ -62,9 +65,12 @@ async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
 
 
 def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
-    """Outermost first: the log sees every answer, refusals included, and CORS headers reach a
-    browser on a 429 or 413 too; a preflight is answered before the limits count it."""
-    stack = [Middleware(request_log.RequestLog, metrics=metrics)]
+    """Outermost first: the log sees every answer, refusals included; a foreign Host is refused
+    before anything else; CORS headers reach a browser on a 429 or 413 too, and a preflight is
+    answered before the limits count it; the body is bounded in size before it is read in time."""
+    stack = [Middleware(request_log.RequestLog, metrics=metrics),
+             Middleware(ReturnMemory),
+             Middleware(AllowedHosts, hosts=settings.allowed_hosts or ("*",))]
     if settings.cors_origins:
         stack.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                                 allow_headers=["content-type", "x-request-id"], expose_headers=["retry-after", "x-request-id"]))
@@ -72,6 +78,7 @@ def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
         buckets = TokenBuckets(settings.rate_limit, settings.rate_burst)
         stack.append(Middleware(RateLimit, buckets=buckets, on_refused=metrics.rate_limited.inc))
     stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    stack.append(Middleware(BodyReader, timeout=settings.body_timeout))
     return stack
 
 

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import uvicorn
 
+from api.hosts import served_hosts
 from api.settings import Settings
 from data.errors import MoviegraphError, SettingsError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
@@ -107,6 +108,8 @@ def _copy_catalogue(source: Path, target: Path) -> None:
 def serve_command(args: argparse.Namespace, settings: Settings) -> None:
     overrides = {"db_path": args.db, "host": args.host, "port": args.port, "workers": args.workers}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    # Decided here, where the bind address is known: loopback names only for a loopback bind.
+    settings = dataclasses.replace(settings, allowed_hosts=served_hosts(settings.allowed_hosts, settings.host))
     settings.validate()
     prepare_first_start(settings)
     # Worker processes rebuild their settings from the environment, so pass the overrides on.
@@ -119,6 +122,14 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
         workers=settings.workers,
         log_level=settings.log_level,
         access_log=False,  # api/request_log.py writes one line per request instead
+        http="api.http_protocol:BoundedHttpToolsProtocol",  # httptools with head size, count and time limits
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+        # A worker loading the catalogue and model on a busy host takes more than uvicorn's 5 s to answer its first ping.
+        timeout_worker_healthcheck=30,
+        # uvicorn trusts X-Forwarded-For from loopback unless told otherwise (FORWARDED_ALLOW_IPS):
+        # a client on the same host would pick its own address, so only the listed proxies count.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
     )
 
 

@@ -22,14 +22,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
-async def refuse(scope: Scope, send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                 extra: dict[str, object] | None = None) -> None:
-    """Sends an error response with `code` and `message`, shaped for the route."""
-    if scope["path"] == "/graphql":
+def error_body(path: str, code: str, message: str, extra: dict[str, object] | None = None) -> bytes:
+    """The JSON of an error answer: GraphQL `errors` on /graphql, `{"error", "code"}` elsewhere."""
+    if path == "/graphql":
         body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code, **(extra or {})}}]}
     else:
         body = {"error": message, "code": code, **(extra or {})}
-    content = json.dumps(body).encode()
+    return json.dumps(body).encode()
+
+
+async def refuse(scope: Scope, send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 extra: dict[str, object] | None = None) -> None:
+    """Sends an error response with `code` and `message`, shaped for the route."""
+    content = error_body(scope["path"], code, message, extra)
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
                    *((name.encode(), value.encode()) for name, value in (headers or {}).items())]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})

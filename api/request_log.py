@@ -60,7 +60,7 @@ class RequestLog:
         started = time.perf_counter()
         request_id = _request_id(scope)
         state = scope.setdefault("state", {})  # the dict behind request.state, where GraphQLOutcome lands
-        status = 500  # if the app fails before answering, Starlette's error middleware answers 500
+        status: int | None = None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -71,7 +71,12 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException:
+            status = status or 500  # failed before answering: Starlette's error middleware answers 500
+            raise
         finally:
+            # nginx's 499, "client closed request": the client left before the answer (api/body_reader.py).
+            status = status or 499
             seconds = time.perf_counter() - started
             # "unrouted": answered before routing, by a limit (429, 413) or for want of a route (404).
             route = getattr(scope.get("route"), "path", None) or "unrouted"

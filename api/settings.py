@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -37,6 +38,17 @@ class Settings:
     rate_burst: int = 100  # requests a client may send at once before rate_limit applies
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API ("*" for any); comma-separated
     introspection: bool = True  # off: clients (GraphiQL too) cannot load the schema
+    # The HTTP edge (api/http_protocol.py, api/body_reader.py, api/hosts.py).
+    max_header_bytes: int = 16 * 1024  # request line and headers; a JWT and a few cookies fit in 4 KiB
+    max_headers: int = 100
+    header_timeout: float = 10.0  # seconds for a request's line and headers to arrive, from its first byte
+    body_timeout: float = 10.0  # seconds for the whole body to arrive once the headers have
+    shutdown_timeout: int = 5  # seconds a stopping server lets running requests finish before cancelling them
+    # Proxies whose X-Forwarded-For names the client (IPs or networks, "*" for any); none by default.
+    forwarded_allow_ips: tuple[str, ...] = ()
+    # Host header values served ("*.example.org" for subdomains, "*" for any). Empty: `serve` on a
+    # loopback address answers loopback names only (against DNS rebinding), elsewhere any name.
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -67,6 +79,22 @@ class Settings:
             raise SettingsError(f"rate_limit must be 0 (off) or positive with rate_burst at least 1, not {self.rate_limit} and {self.rate_burst}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.max_header_bytes < 1024 or self.max_headers < 10:
+            raise SettingsError(f"max_header_bytes must be at least 1024 and max_headers at least 10, not {self.max_header_bytes} and {self.max_headers}")
+        for name in ("header_timeout", "body_timeout", "shutdown_timeout"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise SettingsError(f"{name} must be a positive number of seconds, not {value}")
+        for proxy in self.forwarded_allow_ips:
+            # uvicorn would take a typo for a literal that never matches: refuse it here instead.
+            try:
+                if proxy != "*":
+                    ipaddress.ip_network(proxy)
+            except ValueError:
+                raise SettingsError(f"forwarded_allow_ips: {proxy!r} is not an IP address or network (or *)") from None
+        for host in self.allowed_hosts:
+            if not host or any(c in host for c in "/ ,") or ("*" in host and host != "*" and not host.startswith("*.")):
+                raise SettingsError(f"allowed_hosts: {host!r} is not a host name like api.example.org, *.example.org or *")
         for origin in self.cors_origins:
             # A browser's Origin header is scheme://host[:port], never with a path or a trailing slash.
             if origin != "*" and not (origin.startswith(("http://", "https://")) and "/" not in origin.split("://", 1)[1]):

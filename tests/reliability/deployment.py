@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
@@ -43,14 +43,17 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(data: DataDir, log: Path, *, wrapper: list[str] | None = None, poll_seconds: float = 2.0) -> Iterator[Server]:
-    """`moviegraph serve` (one uvicorn worker, in the command's own process) on `data`; `wrapper`
-    is a command that ends by exec-ing its arguments, so the process stays the server's."""
+def serve(data: DataDir, log: Path, *, wrapper: list[str] | None = None, poll_seconds: float = 2.0, workers: int = 1,
+          env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """`moviegraph serve` (one uvicorn worker unless told, in the command's own process) on `data`;
+    `wrapper` is a command that ends by exec-ing its arguments, so the process stays the server's;
+    `env` adds or overrides settings."""
     port = free_port()
-    command = [*(wrapper or []), MOVIEGRAPH, "serve", "--host", HOST, "--port", str(port), "--workers", "1", "--db", str(data.db)]
+    command = [*(wrapper or []), MOVIEGRAPH, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers), "--db", str(data.db)]
     # The per-client rate limit would answer a burst from one address with 429s.
-    env = {"MOVIEGRAPH_MODEL_DIR": str(data.model), "MOVIEGRAPH_RATE_LIMIT": "0", "MOVIEGRAPH_MODEL_POLL_SECONDS": str(poll_seconds)}
-    with serving(command, f"http://{HOST}:{port}/health", log, env) as process:
+    environment = {"MOVIEGRAPH_MODEL_DIR": str(data.model), "MOVIEGRAPH_RATE_LIMIT": "0", "MOVIEGRAPH_MODEL_POLL_SECONDS": str(poll_seconds),
+                   **(env or {})}
+    with serving(command, f"http://{HOST}:{port}/health", log, environment) as process:
         yield Server(f"http://{HOST}:{port}", process, log)
 
 
