@@ -44,8 +44,7 @@ class BodyReader:
 async def _run_until_disconnect(app: ASGIApp, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
     # uvicorn's receive() also answers http.disconnect once the response is complete, so only a
     # disconnect before then is the client leaving.
-    responded = False
-    delivered = False
+    started = responded = delivered = False
     disconnected = asyncio.Event()
 
     async def replay() -> Message:
@@ -57,7 +56,8 @@ async def _run_until_disconnect(app: ASGIApp, scope: Scope, body: bytes, receive
         return {"type": "http.disconnect"}
 
     async def watching_send(message: Message) -> None:
-        nonlocal responded
+        nonlocal started, responded
+        started = started or message["type"] == "http.response.start"
         responded = responded or (message["type"] == "http.response.body" and not message.get("more_body", False))
         await send(message)
 
@@ -70,6 +70,19 @@ async def _run_until_disconnect(app: ASGIApp, scope: Scope, body: bytes, receive
     watcher = asyncio.ensure_future(watch())
     try:
         await asyncio.wait((work, watcher), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        # uvicorn cancels what still runs at its graceful-shutdown limit (MOVIEGRAPH_SHUTDOWN_TIMEOUT):
+        # stop the work and tell the client, rather than a traceback in the log and a cut connection.
+        work.cancel()
+        watcher.cancel()
+        current = asyncio.current_task()
+        if current is None or current.uncancel():
+            raise  # cancelled by more than the shutdown
+        if not started:
+            await refuse(scope, send, 503, "SHUTTING_DOWN", "the server stopped before this request finished; retry it",
+                         headers={"connection": "close"})
+        return
+    try:
         if not work.done() and not responded:
             # The client left: stop its work (cancelling a query's await; what runs inside SQLite is the SQL deadline's).
             work.cancel()
@@ -79,6 +92,5 @@ async def _run_until_disconnect(app: ASGIApp, scope: Scope, body: bytes, receive
             return
         await work
     finally:
-        # Also reached when this request itself is cancelled (a shutdown past its limit).
         work.cancel()
         watcher.cancel()
