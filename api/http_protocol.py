@@ -107,6 +107,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.head_timer = None
         if not self.reading_head or self.refused or self.transport.is_closing():
             return
+        if self.cycle is not None and not self.cycle.response_complete:
+            # A pipelined next request waits while this one is answered: its time starts after.
+            self.head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+            return
         if self.head_bytes:
             self._refuse(408, "HEADER_TIMEOUT", f"the request line and headers did not arrive within {self.header_timeout:g} s",
                          self.header_timeout)

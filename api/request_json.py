@@ -1,17 +1,17 @@
 """Strict, bounded JSON for request bodies and the `variables`/`extensions` query parameters.
 
-`json.loads` alone took a non-UTF-8 body, `NaN`, nesting 1,000 deep (RecursionError) and a
+`json.loads` alone took a non-UTF-8 body, nesting 1,000 deep (RecursionError) and a
 5,000-digit number (ValueError past Python's 4,300-digit limit) to a 500, and a nesting or a
 number just under those limits on to graphql-core, whose recursion or float() fails later.
 Here each is a `BadJson` naming its limit. No input of this schema nests deeper than a few levels
-or needs a number longer than a 64-bit id.
+or needs a number longer than a 64-bit id. `NaN` and `Infinity`, which Python's JSON reads, stay
+allowed: the schema refuses them where they land (a rating: BAD_USER_INPUT), as it always has.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import NoReturn
 
 MAX_DEPTH = 32  # arrays and objects inside one another
 MAX_NUMBER_CHARS = 40  # a JSON number's text: an id below 2^63 has 19 digits, a double's repr 24 characters
@@ -34,10 +34,6 @@ def _number(kind: Callable[[str], int | float]) -> Callable[[str], int | float]:
     return parse
 
 
-def _constant(name: str) -> NoReturn:
-    raise BadJson("INVALID_JSON", f"{name} is not JSON")
-
-
 _parse_int = _number(int)
 _parse_float = _number(float)
 
@@ -50,7 +46,7 @@ def loads(data: str | bytes) -> object:
         except UnicodeDecodeError:
             raise BadJson("BODY_NOT_UTF8", "the request body is not UTF-8 text") from None
     try:
-        value = json.loads(data, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_constant)
+        value = json.loads(data, parse_int=_parse_int, parse_float=_parse_float)
     except RecursionError:
         raise BadJson("JSON_TOO_DEEP", f"the JSON nests over the limit of {MAX_DEPTH} levels", MAX_DEPTH) from None
     except json.JSONDecodeError:
