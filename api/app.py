@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
+from api.authentication import Authenticate, Authenticator
 from api.graphql_app import MoviegraphGraphQL, RecordOperation
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.metrics import Metrics
@@ -61,13 +62,16 @@ async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
         return Unavailable(str(exc))
 
 
-def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
+def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticator) -> list[Middleware]:
     """Outermost first: the log sees every answer, refusals included, and CORS headers reach a
-    browser on a 429 or 413 too; a preflight is answered before the limits count it."""
+    browser on a 401, 429 or 413 too; a preflight is answered before the limits count it. The
+    identity is known before the rate limit, which keys on it."""
     stack = [Middleware(request_log.RequestLog, metrics=metrics)]
     if settings.cors_origins:
         stack.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                                allow_headers=["content-type", "x-request-id"], expose_headers=["retry-after", "x-request-id"]))
+                                allow_headers=["content-type", "x-request-id", "authorization", "x-api-key"],
+                                expose_headers=["retry-after", "x-request-id", "www-authenticate"]))
+    stack.append(Middleware(Authenticate, authenticator=authenticator))
     if settings.rate_limit:
         buckets = TokenBuckets(settings.rate_limit, settings.rate_burst)
         stack.append(Middleware(RateLimit, buckets=buckets, on_refused=metrics.rate_limited.inc))
@@ -87,11 +91,13 @@ async def _open_database(db_path: Path) -> Database | Unavailable:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_environ()
+    authenticator = Authenticator.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
         writer = await _open_writer(settings.db_path)
+        await authenticator.start()
         runtime = Runtime(database=await _open_database(settings.db_path), writer=writer, models=ModelHolder(settings.model_dir, settings.db_path))
         app.state.runtime = runtime
         if isinstance(runtime.database, Database):  # no catalogue: no query returns objects to bound
@@ -107,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             watcher.cancel()
+            await authenticator.close()
             await runtime.close()
 
     request_log.configure(settings.log_level)
@@ -123,6 +130,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes,
         *graphiql.routes(),
     ]
-    app = Starlette(routes=routes, middleware=_middleware(settings, metrics), lifespan=lifespan, exception_handlers=rest.exception_handlers)
+    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, authenticator), lifespan=lifespan, exception_handlers=rest.exception_handlers)
     app.state.settings = settings
     return app

@@ -111,12 +111,12 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
     # Imported here: the authentication modules pull in PyJWT, which the other commands never need.
     from api.authentication import check_open_bind
 
-    warning = check_open_bind(settings)
-    if warning:
-        print(warning, file=sys.stderr)
+    warning = check_open_bind(settings)  # refuses before a first start builds anything
     prepare_first_start(settings)
     # Worker processes rebuild their settings from the environment, so pass the overrides on.
     os.environ.update(settings.as_environ())
+    if warning:
+        print(warning, file=sys.stderr)
     uvicorn.run(
         "api.app:create_app",
         factory=True,
