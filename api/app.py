@@ -24,6 +24,7 @@ from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.metrics import Metrics
 from api.settings import Settings
 from data.errors import DatabaseUnavailable, WritesUnavailable
+from data.quotas import write_quotas
 from loaders._common import Database
 from loaders.rating_writer import RatingWriter
 from loaders.runtime import Runtime, Unavailable
@@ -98,7 +99,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
         writer = await _open_writer(settings.db_path)
         await authenticator.start()
-        runtime = Runtime(database=await _open_database(settings.db_path), writer=writer, models=ModelHolder(settings.model_dir, settings.db_path))
+        runtime = Runtime(database=await _open_database(settings.db_path), writer=writer, models=ModelHolder(settings.model_dir, settings.db_path),
+                          # Per user and process; with authentication off, the `user` a request names is anyone's to write.
+                          write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else ())
         app.state.runtime = runtime
         if isinstance(runtime.database, Database):  # no catalogue: no query returns objects to bound
             longest.update(await longest_lists_of(runtime.database))

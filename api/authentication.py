@@ -148,11 +148,16 @@ def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
+def challenge(message: str, error: str | None = "invalid_token") -> str:
+    """The WWW-Authenticate value of a 401 (RFC 6750): the scheme, and why (`error` None: no
+    credentials were sent); the description is ours, never the token."""
+    description = message.replace("\\", "").replace('"', "'")
+    return f'{REALM}, error="{error}", error_description="{description}"' if error else f'{REALM}, error_description="{description}"'
+
+
 def _refusal_headers(exc: MoviegraphError) -> dict[str, str]:
     if isinstance(exc, Unauthenticated):
-        # RFC 6750: the scheme, and why; the description is ours, never the token.
-        description = str(exc).replace("\\", "").replace('"', "'")
-        return {"www-authenticate": f'{REALM}, error="invalid_token", error_description="{description}"'}
+        return {"www-authenticate": challenge(str(exc))}
     if isinstance(exc, QuotaExceeded):
         return {"retry-after": str(exc.retry_after)}
     return {}

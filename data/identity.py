@@ -68,7 +68,7 @@ class Identity:
                                 "leave out `user` (or give your own id) to act for yourself")
             return self.user_id
         if self.kind is Kind.ANONYMOUS:
-            raise Unauthenticated(f"a user's {what} need a signed-in user: {SIGN_IN} (or a service key)")
+            raise Unauthenticated(f"sign in to see or change a user's {what}: {SIGN_IN} (or a service key)")
         if requested is None:
             who = "a service key" if self.kind is Kind.SERVICE else "without sign-in, a request"
             raise BadInput(f"{who} acts for the user it names: give `user`")

@@ -52,7 +52,10 @@ class WindowQuota:
         return int(self.clock() // self.window_seconds)
 
 
-def charge(quotas: Sequence[tuple[WindowQuota, str]], key: Hashable) -> None:
+Quotas = Sequence[tuple[WindowQuota, str]]  # each quota with what it counts, for the refusal's message
+
+
+def charge(quotas: Quotas, key: Hashable) -> None:
     """Counts one event of `key` against every quota, or none of them: QuotaExceeded, naming the
     quota (e.g. "60 ratings a minute"), when any is used up."""
     for quota, what in quotas:
@@ -61,3 +64,8 @@ def charge(quotas: Sequence[tuple[WindowQuota, str]], key: Hashable) -> None:
             raise QuotaExceeded(f"over the quota of {quota.limit:,} {what}", wait)
     for quota, _ in quotas:
         quota.count(key)
+
+
+def write_quotas(per_minute: int, per_day: int) -> Quotas:
+    """A user's rating writes (rate or delete) a minute and a day."""
+    return [(WindowQuota(per_minute, 60), "rating writes a minute"), (WindowQuota(per_day, 86_400), "rating writes a day")]

@@ -25,7 +25,7 @@ def test_a_service_key_and_open_access_act_for_the_user_named() -> None:
 
 
 def test_anonymous_callers_are_told_to_sign_in() -> None:
-    with pytest.raises(Unauthenticated, match="Authorization: Bearer"):
+    with pytest.raises(Unauthenticated, match="sign in to see or change a user's recommendations: send `Authorization: Bearer <token>`"):
         Identity.anonymous().acting_user(42, "recommendations")
 
 
