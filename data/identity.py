@@ -51,7 +51,7 @@ class Identity:
             return f"user:{self.user_id}"
         if self.kind is Kind.SERVICE:
             return f"key:{self.name}"
-        return self.kind.value
+        return str(self.kind.value)
 
     @property
     def is_signed_in(self) -> bool:

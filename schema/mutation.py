@@ -12,7 +12,6 @@ from schema.access import acting_user
 from schema.context import Info
 from schema.rating import Rating
 
-
 WRITE_HELP = ("The user is the signed-in one; `user` names another only for a service key (FORBIDDEN for a signed-in "
               "user naming someone else). Writes are limited per user a minute and a day (RATE_LIMITED, with retryAfter).")
 

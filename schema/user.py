@@ -13,8 +13,6 @@ from schema.pagination import MAX_PAGE, Connection, connection, page_window
 from schema.rating import Rating
 from schema.recommendation import PredictedRating, Recommendation, RecommendFilter
 
-
-
 PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
 
 
