@@ -17,7 +17,7 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.jwks import KeySet
+from api.jwks import KeySet, is_url, parse_key_set, read_key_set
 from api.limits import EXEMPT_PATHS, client_key, refuse
 from api.service_keys import PREFIX as SERVICE_KEY_PREFIX
 from api.service_keys import ServiceKeys
@@ -51,7 +51,6 @@ class Authenticator:
     identities: IdentityStore | None = None
     numeric_subjects: bool = False
     new_users: WindowQuota = field(default_factory=lambda: WindowQuota(0, 3600))
-
     identity_path: Path | None = None  # where `start` opens the identity table (with a verifier)
 
     @classmethod
@@ -101,7 +100,8 @@ class Authenticator:
         if self.numeric_subjects and _NUMERIC.fullmatch(verified.subject) and int(verified.subject) < FIRST_SUBJECT_USER:
             return Identity.user(int(verified.subject))
         if self.identities is None:
-            raise WritesUnavailable("new sign-ins cannot be recorded: the identity table cannot be written (see the server log)")
+            raise WritesUnavailable("signed-in users cannot be matched to catalogue users: the identity table could not be "
+                                    "opened (the server log says why)")
         user_id = await self.identities.user_id(
             verified.issuer, verified.subject, lambda: charge([(self.new_users, "new users an hour from one address")], client))
         return Identity.user(user_id)
@@ -161,6 +161,16 @@ def _refusal_headers(exc: MoviegraphError) -> dict[str, str]:
     if isinstance(exc, QuotaExceeded):
         return {"retry-after": str(exc.retry_after)}
     return {}
+
+
+def check_files(settings: Settings) -> None:
+    """Reads the service keys file and a JWKS file now, so that `serve` stops with what is wrong
+    (KeysFileError, KeySetError) rather than failing in the server's start-up."""
+    if settings.auth != "jwt":
+        return
+    Authenticator.from_settings(settings)  # reads the keys file
+    if settings.jwks and not is_url(settings.jwks):
+        parse_key_set(read_key_set(settings.jwks))
 
 
 def is_loopback(host: str) -> bool:

@@ -109,9 +109,10 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     settings.validate()
     # Imported here: the authentication modules pull in PyJWT, which the other commands never need.
-    from api.authentication import check_open_bind
+    from api.authentication import check_files, check_open_bind
 
     warning = check_open_bind(settings)  # refuses before a first start builds anything
+    check_files(settings)
     prepare_first_start(settings)
     # Worker processes rebuild their settings from the environment, so pass the overrides on.
     os.environ.update(settings.as_environ())

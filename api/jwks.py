@@ -40,7 +40,7 @@ def is_url(source: str) -> bool:
     return source.startswith(("https://", "http://"))
 
 
-def _read(source: str) -> Any:
+def read_key_set(source: str) -> Any:
     if is_url(source):
         # PyJWKClient's fetch: no redirects, http(s) only, a timeout; caching is ours.
         return PyJWKClient(source, cache_jwk_set=False, timeout=FETCH_TIMEOUT_SECONDS).fetch_data()
@@ -69,7 +69,7 @@ def parse_key_set(document: Any) -> dict[str, JWK]:
 
 class KeySet:
     def __init__(self, source: str, *, refetch_seconds: float = 30.0, max_age_seconds: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic, read: Callable[[str], Any] = _read) -> None:
+                 clock: Callable[[], float] = time.monotonic, read: Callable[[str], Any] = read_key_set) -> None:
         self.source = source
         self.refetch_seconds = refetch_seconds
         self.max_age_seconds = max_age_seconds

@@ -153,5 +153,21 @@ def test_auth_settings_that_cannot_work_stop_the_start(environ: dict[str, str], 
     assert SECRET not in str(refusal.value)
 
 
+@pytest.mark.parametrize(("extra", "says"), [
+    ({"MOVIEGRAPH_API_KEYS_FILE": "{tmp}/missing-keys"}, "KeysFileError: cannot read the service keys file"),
+    ({"MOVIEGRAPH_JWKS": "{tmp}/missing.json"}, "KeySetError: cannot read the JWKS file"),
+    ({"MOVIEGRAPH_JWKS": "{tmp}/empty.json"}, "KeySetError: the JWKS holds no public signing key with a kid"),
+])
+def test_serve_stops_on_a_keys_or_jwks_file_it_cannot_use(tmp_path: Path, extra: dict[str, str], says: str) -> None:
+    (tmp_path / "empty.json").write_text('{"keys": []}')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEGRAPH_")}
+    env |= {"MOVIEGRAPH_AUTH": "jwt", "MOVIEGRAPH_JWT_ISSUER": ISSUER, "MOVIEGRAPH_JWT_AUDIENCE": AUDIENCE,
+            "MOVIEGRAPH_DB_PATH": str(tmp_path / "c.sqlite3"), **{k: v.format(tmp=tmp_path) for k, v in extra.items()}}
+    done = subprocess.run([str(Path(sys.executable).parent / "moviegraph"), "serve"], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 1 and done.stderr.startswith(says), done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "c.sqlite3").exists()
+
+
 def test_the_secret_is_not_in_the_settings_repr() -> None:
     assert SECRET not in repr(Settings(auth="jwt", jwt_secret=SECRET))
