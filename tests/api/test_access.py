@@ -252,3 +252,13 @@ def test_subjects_keep_their_user_ids_across_a_restart_and_a_re_ingest(sample_db
             db.with_name(db.name + suffix).unlink(missing_ok=True)
     assert ids[0] == ids[1] == [str(FIRST_SUBJECT_USER), str(FIRST_SUBJECT_USER + 1)]
     assert (tmp_path / "identities.sqlite3").is_file()
+
+
+def test_the_rate_limit_keys_on_the_identity_when_there_is_one(sample_db: Path, sample_model: Path, tmp_path: Path) -> None:
+    settings = Settings(db_path=copy_catalogue(sample_db, tmp_path / "c.sqlite3"), model_dir=sample_model, auth="jwt", jwt_secret=SECRET,
+                        jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_numeric_subjects=True, rate_limit=0.01, rate_burst=2)
+    query = "{ modelInfo { version } }"
+    with TestClient(create_app(settings)) as client:  # every request comes from the one test client address
+        statuses = {who: [client.post("/graphql", json={"query": query}, headers=headers).status_code for _ in range(3)]
+                    for who, headers in (("user 1", bearer(hs256(claims("1")))), ("user 2", bearer(hs256(claims("2")))), ("anonymous", {}))}
+    assert statuses == {"user 1": [200, 200, 429], "user 2": [200, 200, 429], "anonymous": [200, 200, 429]}
