@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes,
         *graphiql.routes(),
     ]
-    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, authenticator), lifespan=lifespan, exception_handlers=rest.exception_handlers)
+    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, authenticator), lifespan=lifespan,
+                    exception_handlers=rest.exception_handlers)
     app.state.settings = settings
     return app

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from data.domain import check_item_count, parse_id
 from api.authentication import challenge, identity_of
+from data.domain import check_item_count, parse_id
 from data.errors import BadInput, DatabaseUnavailable, Forbidden, ModelUnavailable, NotFound, RequestError, Unauthenticated, WritesUnavailable
 from data.identity import Identity
 from loaders import recommender

@@ -3,13 +3,12 @@ from __future__ import annotations
 import strawberry
 
 from data.domain import MAX_ITEMS, parse_id
-
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
 from loaders.ratings import select_user_ratings
 from schema import lookup, place_names, recommender_fields
+from schema.access import acting_user
 from schema.collection import Collection
 from schema.company import Company
-from schema.access import acting_user
 from schema.context import Info
 from schema.country import Country
 from schema.director import Director

@@ -243,7 +243,7 @@ def test_subjects_keep_their_user_ids_across_a_restart_and_a_re_ingest(sample_db
     db = copy_catalogue(sample_db, tmp_path / "catalogue.sqlite3")
     settings = Settings(db_path=db, model_dir=sample_model, auth="jwt", jwt_secret=SECRET, jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
     ids = []
-    for attempt in range(2):
+    for _ in range(2):
         with TestClient(create_app(settings)) as client:
             ids.append([graphql(client, "{ viewer { id } }", bearer(hs256(claims(subject))))[1]["data"]["viewer"]["id"]
                         for subject in ("auth0|first", "auth0|second")])

@@ -130,7 +130,8 @@ def test_unset_auth_runs_open_on_loopback_and_says_so() -> None:
 def test_serve_on_all_addresses_without_auth_exits_naming_the_setting(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEGRAPH_")}
     env |= {"MOVIEGRAPH_HOST": "0.0.0.0", "MOVIEGRAPH_DB_PATH": str(tmp_path / "c.sqlite3"), "MOVIEGRAPH_MODEL_DIR": str(tmp_path / "m")}
-    done = subprocess.run([str(Path(sys.executable).parent / "moviegraph"), "serve"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run([str(Path(sys.executable).parent / "moviegraph"), "serve"], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
     assert done.returncode == 1
     assert done.stderr.startswith("SettingsError: refusing to serve on 0.0.0.0 with MOVIEGRAPH_AUTH unset")
     assert not (tmp_path / "c.sqlite3").exists()  # refused before building anything

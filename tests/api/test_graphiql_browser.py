@@ -181,7 +181,8 @@ def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browse
 def test_graphiql_sends_a_token_from_its_headers_tab(sample_db: Path, sample_model: Path, tmp_path: Path, browser: DevTools) -> None:
     port = free_port()
     server = f"http://{HOST}:{port}"
-    command = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--port", str(port), "--db", str(copy_catalogue(sample_db, tmp_path / "c.sqlite3"))]
+    db = copy_catalogue(sample_db, tmp_path / "c.sqlite3")
+    command = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--port", str(port), "--db", str(db)]
     env = {"MOVIEGRAPH_MODEL_DIR": str(sample_model), "MOVIEGRAPH_AUTH": "jwt", "MOVIEGRAPH_JWT_SECRET": SECRET,
            "MOVIEGRAPH_JWT_ISSUER": ISSUER, "MOVIEGRAPH_JWT_AUDIENCE": AUDIENCE, "MOVIEGRAPH_JWT_NUMERIC_SUBJECTS": "true"}
     with serving(command, f"{server}/health", tmp_path / "server.log", env):

@@ -13,7 +13,7 @@ def test_a_signed_in_user_acts_for_themselves_only() -> None:
     user = Identity.user(42)
     assert user.acting_user(None, "ratings") == 42
     assert user.acting_user(42, "ratings") == 42
-    with pytest.raises(Forbidden, match="signed in as user 42 .* your own ratings"):
+    with pytest.raises(Forbidden, match=r"signed in as user 42 .* your own ratings"):
         user.acting_user(43, "ratings")
 
 

@@ -42,7 +42,7 @@ async def test_two_workers_seeing_new_subjects_at_once_never_share_an_id(tmp_pat
     found = await asyncio.gather(*(stores[n % 2].user_id("iss", subject) for n, subject in enumerate(subjects * 2)))
     for store in stores:
         await store.close()
-    by_subject = dict(zip(subjects * 2, found))
+    by_subject = dict(zip(subjects * 2, found, strict=True))
     assert all(by_subject[s] == found[n] for n, s in enumerate(subjects * 2))  # both workers agree
     assert sorted(by_subject.values()) == list(range(FIRST_SUBJECT_USER, FIRST_SUBJECT_USER + 30))
     assert len(rows(path)) == 30

@@ -90,8 +90,8 @@ class Burst:
                     self._pace(i)
                 sent = time.monotonic()
                 try:
-                    response = client.post(self.url, json={"query": RATE, "variables": write._asdict() | {"user": str(write.user), "movie": str(write.movie)}},
-                                           headers=self._headers(write.user))
+                    variables = write._asdict() | {"user": str(write.user), "movie": str(write.movie)}
+                    response = client.post(self.url, json={"query": RATE, "variables": variables}, headers=self._headers(write.user))
                 except httpx.TransportError:
                     with self._lock:
                         self.outcome.unanswered[write.user, write.movie] = write.rating

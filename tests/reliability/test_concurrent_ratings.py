@@ -73,8 +73,8 @@ def test_8_clients_store_every_rating_exactly_once(data_dir: DataDir, tmp_path: 
         assert stored_ratings(data_dir.db, FIRST_USER) == expected
         assert _rating_count(data_dir.db) == before + len(writes)
         # Authentication is on: the same write without the user's token is refused, and stores nothing.
-        anonymous = httpx.post(server.graphql, json={"query": RATE, "variables": {"user": str(FIRST_USER), "movie": str(writes[0].movie), "rating": 0.5}},
-                               trust_env=False, timeout=30).json()
+        variables = {"user": str(FIRST_USER), "movie": str(writes[0].movie), "rating": 0.5}
+        anonymous = httpx.post(server.graphql, json={"query": RATE, "variables": variables}, trust_env=False, timeout=30).json()
         assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert stored_ratings(data_dir.db, FIRST_USER) == expected
         assert _tracebacks(server) == []
