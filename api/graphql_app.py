@@ -27,6 +27,7 @@ from strawberry.types import ExecutionResult
 
 from api import graphiql, request_json
 from api.limits import error_body
+from data.errors import QuotaExceeded
 from schema.context import Context
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
 from schema.errors import code_parse_errors
@@ -151,11 +152,18 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         return data
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        request.state.graphql_response = response  # Strawberry copies its status and headers into the answer
         return Context.for_request(request)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         # Parse errors skip the schema's extensions (schema/errors.py PhaseCodes codes the rest).
         code_parse_errors(result.errors or [])
+        quota = next((error.original_error for error in result.errors or [] if isinstance(error.original_error, QuotaExceeded)), None)
+        response = getattr(request.state, "graphql_response", None)
+        if isinstance(quota, QuotaExceeded) and isinstance(response, Response):
+            # A write over its user's quota: 429 and Retry-After, as the rate limit answers.
+            response.status_code = 429
+            response.headers["retry-after"] = str(quota.retry_after)
         outcome = getattr(request.state, "graphql", None)
         if isinstance(outcome, GraphQLOutcome):
             outcome.error_codes = [str((error.extensions or {}).get("code")) for error in result.errors or []]

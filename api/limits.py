@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from data.identity import Identity
+
 # Probes and scrapes must get through a client that is being limited.
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
@@ -139,6 +141,16 @@ def client_key(address: str) -> str:
     return str(ip)
 
 
+def rate_key(scope: Scope) -> str:
+    """Whose bucket a request takes from: a signed-in identity's own (set by api/authentication.py,
+    which runs first), wherever it comes from; else its address's."""
+    identity = scope.get("state", {}).get("identity")
+    if isinstance(identity, Identity) and identity.is_signed_in:
+        return identity.label
+    client = scope.get("client")
+    return client_key(client[0]) if client else "unknown"
+
+
 class RateLimit:
     """Answers 429 with Retry-After to a client over its token bucket; `on_refused` counts it."""
 
@@ -149,8 +161,7 @@ class RateLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in EXEMPT_PATHS:
-            client = scope.get("client")
-            wait = self.buckets.take(client_key(client[0]) if client else "unknown")
+            wait = self.buckets.take(rate_key(scope))
             if wait:
                 self.on_refused()
                 seconds = math.ceil(wait)

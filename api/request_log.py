@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql_app import GraphQLOutcome
 from api.metrics import Metrics
+from data.identity import Identity
 
 LOGGER_NAME = "moviegraph.requests"
 REQUEST_ID_HEADER = b"x-request-id"
@@ -97,6 +98,8 @@ def _line(scope: Scope, request_id: bytes, status: int, seconds: float, graphql:
         "status": status,
         "duration_ms": round(seconds * 1000, 3),
         "client": client[0] if client else None,
+        # Who it was (user:42, key:tv-backend, anonymous); never the credential. None: refused before it was known.
+        "identity": identity.label if isinstance(identity := scope.get("state", {}).get("identity"), Identity) else None,
     }
     if graphql is not None:
         line |= {"operation_type": graphql.operation_type, "root_field": graphql.root_field,

@@ -2,6 +2,8 @@
 
 MoviegraphError                 the CLI prints `Type: message` and exits 1 for any of these
  ├── SettingsError              a MOVIEGRAPH_* variable or CLI option has a value moviegraph cannot use
+ │    ├── KeySetError           the JWKS cannot be read or holds no usable key (api/jwks.py)
+ │    └── KeysFileError         the service keys file cannot be read or written (api/service_keys.py)
  ├── AssetError                 a GraphiQL asset cannot be downloaded or is not the one npm published
  ├── IngestError                raw data cannot be ingested (missing file, bad download, bad option)
  │    └── ChecksumError         a download's sha256 differs from the published one
@@ -12,7 +14,10 @@ MoviegraphError                 the CLI prints `Type: message` and exits 1 for a
       ├── NotFound              NOT_FOUND             an id the client asked for does not exist (404)
       ├── ModelUnavailable      MODEL_UNAVAILABLE     a request needs the model and none is serving (503)
       ├── DatabaseUnavailable   DATABASE_UNAVAILABLE  the catalogue cannot be read (missing, unreadable) (503)
-      └── WritesUnavailable     WRITES_UNAVAILABLE    ratings cannot be stored (read-only database or folder) (503)
+      ├── WritesUnavailable     WRITES_UNAVAILABLE    ratings cannot be stored (read-only database or folder) (503)
+      ├── Unauthenticated       UNAUTHENTICATED       no valid credentials where they are needed (401, WWW-Authenticate)
+      ├── Forbidden             FORBIDDEN             the caller may not touch this user's data (403)
+      └── QuotaExceeded         RATE_LIMITED          a quota is used up (a user's writes, new users); retryAfter (429)
 
 Codes belong to the types: a GraphQL error takes `code` from its original exception's class, never
 from its message. Errors graphql-core raises about the query itself get theirs by the phase that
@@ -93,3 +98,25 @@ class DatabaseUnavailable(RequestError):
 
 class WritesUnavailable(RequestError):
     code = "WRITES_UNAVAILABLE"
+
+
+class Unauthenticated(RequestError):
+    """The message says what credentials to send; it never repeats the ones sent."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(RequestError):
+    code = "FORBIDDEN"
+
+
+class QuotaExceeded(RequestError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(f"{message}; retry in {retry_after} s")
+        self.retry_after = retry_after  # whole seconds, for the Retry-After header
+
+    @property
+    def extensions(self) -> dict[str, object] | None:
+        return {"code": self.code, "retryAfter": self.retry_after}
