@@ -7,6 +7,7 @@ column (casefolded, accents stripped; see `data.text.fold`), so lookups stay ind
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -147,10 +148,25 @@ class Crew(SQLModel, table=True):
 
 
 class MovielensLink(SQLModel, table=True):
-    """A MovieLens movieId (links.csv numbering) and the catalogue movie it denotes."""
+    """A MovieLens movieId (the numbering of links.csv, ratings_small and ml-latest) and the
+    catalogue movie it denotes: the movies dataset's links, updated by the ratings source's own."""
 
     movielens_id: int = Field(primary_key=True)
     movie_id: int = Field(foreign_key="movie.id", index=True)
+
+
+class Ml100kLink(SQLModel, table=True):
+    """A MovieLens 100K item id (u.item numbering) and the catalogue movie the ingest linked it to;
+    filled only when the ratings came from ml-100k. Two items can name one movie (u.item repeats a few)."""
+
+    ml100k_id: int = Field(primary_key=True)
+    movie_id: int = Field(foreign_key="movie.id", index=True)
+
+
+# The id spaces of MovieLens movies: every release numbers them by movieId except ml-100k.
+IdSpace = Literal["movielens", "ml-100k"]
+# The ingestinfo key naming the id space of the catalogue's ratings (absent: built before it was kept).
+RATINGS_ID_SPACE = "ratings_id_space"
 
 
 class User(SQLModel, table=True):
