@@ -77,3 +77,8 @@ def movie_tokens(conn: sqlite3.Connection, ids: IdArray, top_cast: int) -> list[
     for movie_id, year in conn.execute("SELECT id, year FROM movie WHERE year IS NOT NULL"):
         tokens[movie_id].append(decade_token(year))
     return [tokens.get(int(movie_id), []) for movie_id in ids]
+
+
+def ml100k_links(conn: sqlite3.Connection) -> dict[int, int]:
+    """ml-100k item id -> catalogue movie id, as the ingest stored them (none unless built from ml-100k)."""
+    return dict(conn.execute("SELECT ml100k_id, movie_id FROM ml100klink").fetchall())
