@@ -203,6 +203,9 @@ class IngestInfo(SQLModel, table=True):
     value: str
 
 
+# Whether a catalogue has the live-ratings table: the rating writer adds it to one built before it.
+RATING_CHANGES_PRESENT = "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'"
+
 # FTS5 over titles; unicode61 casefolds and `remove_diacritics 2` makes "cuaron" match "Cuarón".
 MOVIE_FTS_DDL = (
     "CREATE VIRTUAL TABLE movie_fts USING fts5("
