@@ -109,3 +109,19 @@ def test_a_ratings_small_catalogue_has_no_ml100k_ids_and_names_movieids_in_a_404
     assert body["data"] == {"movie": {"ml100kId": None, "movielensId": 1}}
     response = client.get("/predicted-ratings/4?items=999999")
     assert response.status_code == 404 and "MovieLens movieIds" in response.json()["error"]
+
+
+def test_an_ml100k_catalogue_from_before_the_item_links_is_503_saying_to_ingest_again(
+    sample_db: Path, sample_model: Path, tmp_path: Path
+) -> None:
+    from tests.conftest import copy_catalogue
+
+    db = copy_catalogue(sample_db, tmp_path / "old.sqlite3")
+    with sqlite3.connect(db) as conn:  # what an ml-100k ingest of the previous release recorded
+        conn.execute("DELETE FROM ingestinfo WHERE key = 'ratings_id_space'")
+        conn.execute("UPDATE ingestinfo SET value = 'ml-100k' WHERE key = 'ratings_source'")
+    with TestClient(create_app(Settings(db_path=db, model_dir=sample_model))) as client:
+        response = client.get("/predicted-ratings/4?items=1")
+        assert response.status_code == 503 and "ingest it again" in response.json()["error"]
+        body = client.post("/graphql", json={"query": "{ movie(id: 862) { ml100kId movielensId } }"}).json()
+        assert body["data"] == {"movie": {"ml100kId": None, "movielensId": 1}}

@@ -520,6 +520,9 @@ def test_ml100k_rating_rows_are_the_ratings_of_linked_items(
     ratings = _ml100k_ratings(movielens_data / "ml-100k")
     expected = _keep_newest(ratings, expected_links)
     assert _db_ratings(conn) == expected
+    # The links are stored for the REST route, and the catalogue says its ratings use ml-100k ids.
+    assert dict(conn.execute("SELECT ml100k_id, movie_id FROM ml100klink")) == expected_links
+    assert dict(conn.execute("SELECT key, value FROM ingestinfo"))["ratings_id_space"] == "ml-100k"
     linked = sum(1 for _, item, _, _ in ratings if item in expected_links)
     report = _report(result, "ml-100k/u.data")
     assert report.loaded == len(expected)
@@ -566,3 +569,7 @@ def test_ml_latest_small_counts_match_the_raw_files(
     users = {user for user, _ in expected}
     assert {user for (user,) in conn.execute("SELECT id FROM user")} == users
     assert result.facts["movielens"] == str(folder)
+    # The REST route takes the ratings' own movieIds: the stored links include every one of them.
+    stored = dict(conn.execute("SELECT movielens_id, movie_id FROM movielenslink"))
+    assert {movielens_id: stored.get(movielens_id) for movielens_id in to_movie} == to_movie
+    assert dict(conn.execute("SELECT key, value FROM ingestinfo"))["ratings_id_space"] == "movielens"
