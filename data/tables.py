@@ -7,7 +7,6 @@ column (casefolded, accents stripped; see `data.text.fold`), so lookups stay ind
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -163,9 +162,8 @@ class Ml100kLink(SQLModel, table=True):
     movie_id: int = Field(foreign_key="movie.id", index=True)
 
 
-# The id spaces of MovieLens movies: every release numbers them by movieId except ml-100k.
-IdSpace = Literal["movielens", "ml-100k"]
-# The ingestinfo key naming the id space of the catalogue's ratings (absent: built before it was kept).
+# The ingestinfo key naming the id space (data.domain.IdSpace) of the catalogue's ratings; absent
+# in a catalogue built before it was kept.
 RATINGS_ID_SPACE = "ratings_id_space"
 
 

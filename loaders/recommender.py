@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from data.domain import ID_SPACE_NAMES
 from data.errors import NotFound
 from loaders._common import Database
 from loaders.movies import MovieQuery, select_movie_ids
 from loaders.recommendations import select_rated_movie_ids, select_ratings_changed_since
-from loaders.source_ids import ID_NAMES, select_movies_by_ratings_ids
+from loaders.source_ids import select_movies_by_ratings_ids
 from ml.scoring import Recommendations, ScoredUser, Scorer
 from ml.types import FloatArray
 
@@ -58,5 +59,5 @@ async def predicted_ratings_by_ratings_ids(db: Database, scorer: Scorer, user_id
     space, movie_ids = await select_movies_by_ratings_ids(db, source_ids)
     known = [movie for movie in movie_ids if movie is not None]
     if len(known) < len(movie_ids):
-        raise NotFound(ID_NAMES[space], [str(item) for item, movie in zip(source_ids, movie_ids, strict=True) if movie is None])
+        raise NotFound(ID_SPACE_NAMES[space], [str(item) for item, movie in zip(source_ids, movie_ids, strict=True) if movie is None])
     return await predicted_ratings(db, scorer, user_id, known)

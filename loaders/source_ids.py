@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlmodel import col
 
 from data.errors import DatabaseUnavailable
-from data.tables import RATINGS_ID_SPACE, IdSpace, IngestInfo, Ml100kLink, MovielensLink
+from data.domain import IdSpace
+from data.tables import RATINGS_ID_SPACE, IngestInfo, Ml100kLink, MovielensLink
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, one_per_key
 
 _FACTS = compile_sql(
@@ -57,13 +58,6 @@ async def select_source_ids(db: Database, space: IdSpace, movie_ids: Sequence[in
         return [None] * len(movie_ids)
     rows = one_per_key(await db.fetch(_LINKS[space][1], keys=keys_param(movie_ids)), movie_ids, lambda row: row.movie_id)
     return [row.source_id if row else None for row in rows]
-
-
-# What the ids of each space are, for messages.
-ID_NAMES: dict[IdSpace, str] = {
-    "movielens": "MovieLens movieIds (links.csv numbering, as this catalogue's ratings)",
-    "ml-100k": "MovieLens 100K item ids (u.item numbering, as this catalogue's ratings)",
-}
 
 
 async def select_movies_by_ratings_ids(db: Database, source_ids: Sequence[int]) -> tuple[IdSpace, list[int | None]]:
