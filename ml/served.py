@@ -55,8 +55,8 @@ def served_u1(
         ratings = scorer.predict_ratings(user, [to_movie[item] for item, _ in pairs])
         served += [round(float(rating), 3) for rating in ratings]
         actual += [rating for _, rating in pairs]
-        # The raw-file model on the same pairs, by its own ids (ml-100k items).
-        user_rows = np.full(len(pairs), raw_model.users.row(user), dtype=np.int64)
+        # The raw-file model on the same pairs, by its own ids (its users are all of u.user's).
+        user_rows = raw_model.users.rows(np.full(len(pairs), user, dtype=np.int64))
         raw += raw_model.predict(user_rows, raw_model.movies.rows([item for item, _ in pairs])).tolist()
     truth = np.array(actual)
     return {
