@@ -104,4 +104,4 @@ def _download(url: str, sink: IO[bytes], digest: Any, show_progress: bool, timeo
     # http.client ends a body cut short by a dropped connection quietly, as if it were complete.
     if expected is not None and received != expected:
         raise DownloadError(f"downloading {url} failed: got {received:,} of {expected:,} bytes; try again")
-    return digest.hexdigest()
+    return str(digest.hexdigest())

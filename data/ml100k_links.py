@@ -184,9 +184,10 @@ class TitleIndex:
 
 
 # Articles MovieLens moves to the end ("Usual Suspects, The", "Postino, Il", "Haine, La").
-_ARTICLES = frozenset(
-    "the a an les la le l' il lo gli i el los las un una une uno des der die das den det de het o os as ein eine".split()
-)
+_ARTICLES = frozenset((
+    "the", "a", "an", "les", "la", "le", "l'", "il", "lo", "gli", "i", "el", "los", "las", "un", "una", "une", "uno",
+    "des", "der", "die", "das", "den", "det", "de", "het", "o", "os", "as", "ein", "eine",
+))
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
 _AKA = re.compile(r"^a\.?k\.?a\.?\s+", re.IGNORECASE)
 # Letters NFKD leaves whole; folded the way English titles spell them ("Œil" ~ "Oeil").

@@ -26,6 +26,7 @@ from data.readers import movielens_100k as ml100k
 from data.readers import movielens_latest as latest
 from data.readers._common import FileReport
 from data.tables import RATINGS_ID_SPACE
+
 Rating = tuple[int, int, float, int]
 
 

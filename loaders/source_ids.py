@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import col
 
-from data.errors import DatabaseUnavailable
 from data.domain import IdSpace
+from data.errors import DatabaseUnavailable
 from data.tables import RATINGS_ID_SPACE, IngestInfo, Ml100kLink, MovielensLink
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, one_per_key
 
 _FACTS = compile_sql(
-    select(IngestInfo.key, IngestInfo.value).where(or_(col(IngestInfo.key) == RATINGS_ID_SPACE, col(IngestInfo.key) == "ratings_source"))
+    select(col(IngestInfo.key), col(IngestInfo.value)).where(or_(col(IngestInfo.key) == RATINGS_ID_SPACE, col(IngestInfo.key) == "ratings_source"))
 )
 
 

@@ -64,7 +64,7 @@ class MovieLens100k:
                 to_movie = link_items(conn, items, find_bridge([location.parent])).to_movie
                 links = {i: to_movie[item.id] for i, item in enumerate(items) if item.id in to_movie}
                 movie_ids = np.array(list(links.values()), dtype=np.int64)
-                for i, movie_tokens in zip(links, catalogue.movie_tokens(conn, movie_ids, params.top_cast)):
+                for i, movie_tokens in zip(links, catalogue.movie_tokens(conn, movie_ids, params.top_cast), strict=True):
                     tokens[i] = movie_tokens
                 linked = len(links)
         return cls(

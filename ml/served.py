@@ -5,8 +5,8 @@ Here u1.base goes through the product instead: `moviegraph ingest --ratings ml-1
 catalogue from it (links made by the ingest's linker, ratings merged where two items name one
 movie), `train`'s code trains on that catalogue, the artifact is saved and loaded as the server
 loads it, and each u1.test rating is asked for with the ids the REST route takes (ml-100k user and
-item ids, translated through the links the ingest stored) and scored by the call the route makes
-(`Scorer.predict_ratings`, rounded as it answers). u1.test ratings of items the ingest left
+item ids, translated through the links the ingest stored) and scored by the calls the route makes
+(`Scorer.user`, `Scorer.predict_ratings`, rounded as it answers). u1.test ratings of items the ingest left
 unlinked cannot be asked for (the route answers 404) and are counted apart.
 """
 
@@ -52,7 +52,8 @@ def served_u1(
     actual: list[float] = []
     raw: list[float] = []
     for user, pairs in asked.items():
-        ratings = scorer.predict_ratings(user, [to_movie[item] for item, _ in pairs])
+        # As the route's recommender service scores a user with no live ratings since training.
+        ratings = scorer.predict_ratings(scorer.user(user, None), [to_movie[item] for item, _ in pairs])
         served += [round(float(rating), 3) for rating in ratings]
         actual += [rating for _, rating in pairs]
         # The raw-file model on the same pairs, by its own ids (its users are all of u.user's).
