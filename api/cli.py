@@ -166,7 +166,8 @@ def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
         print(path)
     met = [t for t in evaluation.results["targets"] if t["met"]]
     print(f"evaluated in {evaluation.results['seconds']} s: {len(met)} of {len(evaluation.results['targets'])} targets met, "
-          f"mean u1-u5 RMSE {evaluation.results['rating']['mean']['model']['rmse']}")
+          f"mean u1-u5 RMSE {evaluation.results['rating']['mean']['model']['rmse']}, "
+          f"u1 served {evaluation.results['served_u1']['served_rmse']} (raw files {evaluation.results['served_u1']['raw_rmse']})")
 
 
 def _keys_file(args: argparse.Namespace, settings: Settings) -> Path:

@@ -1,5 +1,8 @@
 """The old movie score predictor's REST contract, kept working: GET /predicted-ratings/{user}?items=101,131,162
-answers {"ratings": [3.527, 3.951, 3.658]}, MovieLens user and movie ids in, ratings in the order asked.
+answers {"ratings": [3.527, 3.951, 3.658]}, ratings in the order asked. Users and items are numbered
+as in the ratings source the catalogue was built from: ml-100k user and item ids on an ml-100k
+catalogue (as the old predictor took them), MovieLens userIds and movieIds on ratings_small or
+ml-latest-small.
 
 A door beside GraphQL, not behind it: the same domain rules (data/domain.py), runtime and recommender
 service (loaders/), nothing from schema/."""
@@ -39,12 +42,15 @@ async def predicted_ratings(request: Request) -> JSONResponse:
         raise BadInput("one user at a time")
     user_id = _identity(request).acting_user(user[0], "predicted ratings")
     if "items" not in request.query_params:
-        raise BadInput("items is required, e.g. ?items=101,131,162 (MovieLens movie ids)")
+        raise BadInput(
+            "items is required, e.g. ?items=101,131,162: movie ids of the ratings source the catalogue was "
+            "built from (ml-100k item ids on an ml-100k catalogue, MovieLens movieIds otherwise)"
+        )
     items = _ids(request.query_params["items"], "movie")
     check_item_count(len(items))
     runtime = Runtime.of(request)
     scorer = runtime.require_scorer()
-    ratings = await recommender.predicted_ratings_by_movielens(runtime.require_database(), scorer, user_id, items)
+    ratings = await recommender.predicted_ratings_by_ratings_ids(runtime.require_database(), scorer, user_id, items)
     return JSONResponse({"ratings": [round(float(rating), 3) for rating in ratings]})
 
 

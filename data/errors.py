@@ -6,7 +6,8 @@ MoviegraphError                 the CLI prints `Type: message` and exits 1 for a
  │    └── KeysFileError         the service keys file cannot be read or written (api/service_keys.py)
  ├── AssetError                 a GraphiQL asset cannot be downloaded or is not the one npm published
  ├── IngestError                raw data cannot be ingested (missing file, bad download, bad option)
- │    └── ChecksumError         a download's sha256 differs from the published one
+ │    └── DownloadError         a published file could not be downloaded
+ │         └── ChecksumError    its bytes' checksum differs from the published one
  ├── TrainingError              a model cannot be trained as asked (a parameter out of range, no ratings)
  ├── ArtifactError              a model artifact is missing, corrupt or does not fit the database
  └── RequestError               what a request can meet; each type carries its GraphQL `extensions.code`
@@ -51,9 +52,13 @@ class IngestError(MoviegraphError):
     pass
 
 
-class ChecksumError(IngestError):
-    def __init__(self, source: str, expected: str, actual: str) -> None:
-        super().__init__(f"{source}: sha256 {actual} does not match the published {expected}; the file is corrupt or not the official release")
+class DownloadError(IngestError):
+    pass
+
+
+class ChecksumError(DownloadError):
+    def __init__(self, source: str, expected: str, actual: str, algorithm: str = "sha256") -> None:
+        super().__init__(f"{source}: {algorithm} {actual} does not match the published {expected}; the file is corrupt or not the official release")
         self.expected = expected
         self.actual = actual
 

@@ -24,6 +24,7 @@ from sqlalchemy import Executable, Select, bindparam, column, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from data.catalogue_file import read_uri
+from data.tables import RATING_CHANGES_PRESENT
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -63,7 +64,7 @@ def _named_rows(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
     return _row_type(tuple(d[0] for d in cursor.description))._make(row)
 
 
-_RATING_CHANGES_TABLE = SQL("SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'", {})
+_RATING_CHANGES_TABLE = SQL(RATING_CHANGES_PRESENT, {})
 
 
 class Database:
