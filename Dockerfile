@@ -1,6 +1,8 @@
 # moviegraph: the GraphQL API with the embedded sample catalogue and a model trained on it.
 #   docker build -t moviegraph .
-#   docker run -p 8000:8000 -v moviegraph-data:/data moviegraph
+#   docker run -p 8000:8000 -v moviegraph-data:/data -e MOVIEGRAPH_AUTH=jwt -e MOVIEGRAPH_JWKS=https://... \
+#       -e MOVIEGRAPH_JWT_ISSUER=https://... -e MOVIEGRAPH_JWT_AUDIENCE=... moviegraph
+#   docker run -p 127.0.0.1:8000:8000 -v moviegraph-data:/data -e MOVIEGRAPH_AUTH=none moviegraph   # open, on your machine only
 # The build steps are scripts/install.sh's, the ones `make` runs; CI runs this file's RUN lines
 # that call it in a fresh virtual environment and serves from it (tests/test_container.py).
 
@@ -37,9 +39,13 @@ RUN useradd --create-home --uid 1000 --user-group moviegraph \
 COPY --from=builder $VENV $VENV
 COPY --from=builder --chown=moviegraph:moviegraph $SEED $SEED
 # A user's own catalogue and models live in /data; an empty /data gets a copy of the seed on the
-# first start, so what the service writes (ratings, retrained models) stays in the volume.
+# first start, so what the service writes (ratings, retrained models, the identity table) stays in
+# the volume. MOVIEGRAPH_AUTH is deliberately left unset: the server listens on 0.0.0.0, so it
+# refuses to start until `-e MOVIEGRAPH_AUTH=jwt` (with a JWKS or secret) or `=none` says who may call it.
+# PYTHONMALLOC=malloc: freed memory goes back to the OS after a burst of large answers (api/memory.py).
 ENV PATH=$VENV/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    PYTHONMALLOC=malloc \
     MOVIEGRAPH_DB_PATH=/data/moviegraph.sqlite3 \
     MOVIEGRAPH_MODEL_DIR=/data/model \
     MOVIEGRAPH_SEED_DIR=$SEED \

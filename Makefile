@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml scripts/install.sh
 assets: $(STAMP)
 	scripts/install.sh assets $(VENV)
 
+# PYTHONMALLOC=malloc, as in the image: memory returns after a burst of large answers (api/memory.py).
 serve: assets
-	$(BIN)/moviegraph serve
+	PYTHONMALLOC=malloc $(BIN)/moviegraph serve
 
 test: assets
 	$(BIN)/python -m pytest

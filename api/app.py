@@ -18,12 +18,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
+from api.authentication import Authenticate, Authenticator
+from api.body_reader import BodyReader
 from api.deadline import Deadline
 from api.graphql_app import CostRateLimit, MoviegraphGraphQL, RecordOperation
+from api.hosts import AllowedHosts
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
+from api.memory import ReturnMemory
 from api.metrics import Metrics
 from api.settings import Settings
 from data.errors import DatabaseUnavailable, WritesUnavailable
+from data.quotas import write_quotas
 from loaders._common import Database
 from loaders.rating_writer import RatingWriter
 from loaders.runtime import Runtime, Unavailable
@@ -68,17 +73,25 @@ async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
         return Unavailable(NO_WRITER)
 
 
-def _middleware(settings: Settings, metrics: Metrics, buckets: TokenBuckets | None) -> list[Middleware]:
-    """Outermost first: the log sees every answer, refusals included, and CORS headers reach a
-    browser on a 429 or 413 too; a preflight is answered before the limits count it."""
-    stack = [Middleware(request_log.RequestLog, metrics=metrics)]
+def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticator, buckets: TokenBuckets | None) -> list[Middleware]:
+    """Outermost first: the log sees every answer, refusals included; a foreign Host is refused
+    before anything else; CORS headers reach a browser on a 401, 429 or 413 too, and a preflight is
+    answered before the limits count it; the identity is known before the rate limit, which keys on
+    it; the body is bounded in size before it is read in time; the deadline starts once the body
+    has arrived (a slow body is the body timeout's)."""
+    stack = [Middleware(request_log.RequestLog, metrics=metrics),
+             Middleware(ReturnMemory),
+             Middleware(AllowedHosts, hosts=settings.allowed_hosts or ("*",))]
     if settings.cors_origins:
         stack.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                                allow_headers=["content-type", "x-request-id"], expose_headers=["retry-after", "x-request-id"]))
+                                allow_headers=["content-type", "x-request-id", "authorization", "x-api-key"],
+                                expose_headers=["retry-after", "x-request-id", "www-authenticate"]))
+    stack.append(Middleware(Authenticate, authenticator=authenticator))
     if buckets is not None:
         stack.append(Middleware(RateLimit, buckets=buckets, on_refused=metrics.rate_limited.inc))
-    stack.append(Middleware(Deadline, seconds=settings.deadline_seconds))
     stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    stack.append(Middleware(BodyReader, timeout=settings.body_timeout))
+    stack.append(Middleware(Deadline, seconds=settings.deadline_seconds))
     return stack
 
 
@@ -93,13 +106,17 @@ async def _open_database(db_path: Path, readers: int) -> Database | Unavailable:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_environ()
+    authenticator = Authenticator.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
         writer = await _open_writer(settings.db_path)
+        await authenticator.start()
         database = await _open_database(settings.db_path, settings.db_readers)
-        runtime = Runtime(database=database, writer=writer, models=ModelHolder(settings.model_dir, settings.db_path))
+        runtime = Runtime(database=database, writer=writer, models=ModelHolder(settings.model_dir, settings.db_path),
+                          # Per user and process; with authentication off, the `user` a request names is anyone's to write.
+                          write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else ())
         app.state.runtime = runtime
         if isinstance(runtime.database, Database):  # no catalogue: no query returns objects to bound
             longest.update(await longest_lists_of(runtime.database))
@@ -114,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             watcher.cancel()
+            await authenticator.close()
             await runtime.close()
 
     request_log.configure(settings.log_level)
@@ -136,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes,
         *graphiql.routes(),
     ]
-    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, buckets), lifespan=lifespan, exception_handlers=rest.exception_handlers)
+    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, authenticator, buckets), lifespan=lifespan,
+                    exception_handlers=rest.exception_handlers)
     app.state.settings = settings
     return app

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import uvicorn
 
+from api.hosts import served_hosts
 from api.settings import Settings
 from data.errors import MoviegraphError, SettingsError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
@@ -107,10 +108,19 @@ def _copy_catalogue(source: Path, target: Path) -> None:
 def serve_command(args: argparse.Namespace, settings: Settings) -> None:
     overrides = {"db_path": args.db, "host": args.host, "port": args.port, "workers": args.workers}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    # Decided here, where the bind address is known: loopback names only for a loopback bind.
+    settings = dataclasses.replace(settings, allowed_hosts=served_hosts(settings.allowed_hosts, settings.host))
     settings.validate()
+    # Imported here: the authentication modules pull in PyJWT, which the other commands never need.
+    from api.authentication import check_files, check_open_bind
+
+    warning = check_open_bind(settings)  # refuses before a first start builds anything
+    check_files(settings)
     prepare_first_start(settings)
     # Worker processes rebuild their settings from the environment, so pass the overrides on.
     os.environ.update(settings.as_environ())
+    if warning:
+        print(warning, file=sys.stderr)
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -119,6 +129,14 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
         workers=settings.workers,
         log_level=settings.log_level,
         access_log=False,  # api/request_log.py writes one line per request instead
+        http="api.http_protocol:BoundedHttpToolsProtocol",  # httptools with head size, count and time limits
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+        # A worker loading the catalogue and model on a busy host takes more than uvicorn's 5 s to answer its first ping.
+        timeout_worker_healthcheck=30,
+        # uvicorn trusts X-Forwarded-For from loopback unless told otherwise (FORWARDED_ALLOW_IPS):
+        # a client on the same host would pick its own address, so only the listed proxies count.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
     )
 
 
@@ -148,7 +166,32 @@ def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
         print(path)
     met = [t for t in evaluation.results["targets"] if t["met"]]
     print(f"evaluated in {evaluation.results['seconds']} s: {len(met)} of {len(evaluation.results['targets'])} targets met, "
-          f"mean u1-u5 RMSE {evaluation.results['rating']['mean']['model']['rmse']}")
+          f"mean u1-u5 RMSE {evaluation.results['rating']['mean']['model']['rmse']}, "
+          f"u1 served {evaluation.results['served_u1']['served_rmse']} (raw files {evaluation.results['served_u1']['raw_rmse']})")
+
+
+def _keys_file(args: argparse.Namespace, settings: Settings) -> Path:
+    path = args.file or (Path(settings.api_keys_file) if settings.api_keys_file else None)
+    if path is None:
+        raise SettingsError("say which keys file: set MOVIEGRAPH_API_KEYS_FILE (as the server does) or pass --file")
+    return path
+
+
+def keys_create_command(args: argparse.Namespace, settings: Settings) -> None:
+    from api import service_keys
+
+    path = _keys_file(args, settings)
+    key = service_keys.create(path, args.name)
+    print(f"service key {args.name!r} added to {path}; it is shown once, store it now:", file=sys.stderr)
+    print(key)
+
+
+def keys_revoke_command(args: argparse.Namespace, settings: Settings) -> None:
+    from api import service_keys
+
+    path = _keys_file(args, settings)
+    service_keys.revoke(path, args.name)
+    print(f"service key {args.name!r} removed from {path}; a running server refuses it from its next request")
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
@@ -209,6 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="report directory (default: %(default)s)")
     _add_training_options(evaluate_parser)
     evaluate_parser.set_defaults(run=evaluate_command)
+
+    keys_parser = commands.add_parser("keys", help="service keys for trusted backends (MOVIEGRAPH_API_KEYS_FILE)")
+    keys_commands = keys_parser.add_subparsers(dest="keys_command", required=True)
+    for name, run, help_text in (("create", keys_create_command, "create a key: prints it once, stores its hash"),
+                                 ("revoke", keys_revoke_command, "remove a key by name")):
+        keys_command = keys_commands.add_parser(name, help=help_text)
+        keys_command.add_argument("name", help="the backend the key is for (letters, digits, '.', '_', '-'); logged with its requests")
+        keys_command.add_argument("--file", type=Path, help="keys file (default: $MOVIEGRAPH_API_KEYS_FILE)")
+        keys_command.set_defaults(run=run)
 
     serve_parser = commands.add_parser("serve", help="run the API (ingests the embedded sample if there is no database)")
     serve_parser.add_argument("--host")

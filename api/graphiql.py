@@ -2,25 +2,22 @@
 
 The scripts and styles are not committed: `fetch_assets` downloads the tarballs from the npm
 registry at install time (`make assets`, `python -m api.graphiql fetch`, the Docker build),
-checks them against the `dist.integrity` the registry published, and keeps only the files the
-page loads. The versions are the ones Strawberry's own GraphiQL page loads from unpkg.
+checks them against the `dist.integrity` the registry published (through `data.download.fetch`,
+the MovieLens downloader too), and keeps only the files the page loads. The versions are the ones Strawberry's own GraphiQL page loads from unpkg.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
+import binascii
 import html
-import io
 import json
 import os
 import shutil
 import sys
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +27,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
-from data.errors import AssetError, MoviegraphError
+from data.download import fetch
+from data.errors import AssetError, ChecksumError, DownloadError, MoviegraphError
 
 # Beside the module, so an installed (non-editable) package, e.g. in Docker, fetches into itself.
 ASSETS_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
@@ -95,14 +93,13 @@ EXPLORER = Asset(
 ASSETS: tuple[Asset, ...] = (REACT, REACT_DOM, GRAPHIQL, EXPLORER)
 
 
-def _check_integrity(asset: Asset, data: bytes) -> None:
-    algorithm, _, expected = asset.integrity.partition("-")
-    actual = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
-    if actual != expected:
-        raise AssetError(
-            f"{asset.tarball}: {algorithm} {actual} does not match the pinned {expected}; "
-            "the download is corrupt or not the published package"
-        )
+def _pinned_digest(asset: Asset) -> tuple[str, str]:
+    """(algorithm, hex digest) of npm's "sha512-<base64>" integrity."""
+    algorithm, _, encoded = asset.integrity.partition("-")
+    try:
+        return algorithm, base64.b64decode(encoded, validate=True).hex()
+    except binascii.Error:
+        return algorithm, ""  # matches no download: the checksum check says so once it has the bytes
 
 
 def _missing(asset: Asset, target_dir: Path) -> list[Path]:
@@ -110,12 +107,21 @@ def _missing(asset: Asset, target_dir: Path) -> list[Path]:
 
 
 def _fetch_one(asset: Asset, target_dir: Path) -> None:
-    try:
-        with urllib.request.urlopen(asset.tarball, timeout=60) as response:
-            data: bytes = response.read()
-    except (urllib.error.URLError, TimeoutError) as exc:
-        raise AssetError(f"cannot download {asset.tarball} ({exc}); is registry.npmjs.org reachable?") from None
-    _check_integrity(asset, data)
+    algorithm, expected = _pinned_digest(asset)
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=target_dir) as downloads:
+        try:
+            tarball = fetch(asset.tarball, Path(downloads) / "package.tgz", expected, algorithm=algorithm, show_progress=False)
+        except ChecksumError as exc:
+            raise AssetError(
+                f"{asset.tarball}: {algorithm} {exc.actual} does not match the pinned {exc.expected}; "
+                "the download is corrupt or not the published package"
+            ) from None
+        except DownloadError as exc:
+            raise AssetError(f"cannot download {asset.tarball} ({exc}); is registry.npmjs.org reachable?") from None
+        _extract(asset, tarball, target_dir)
+
+
+def _extract(asset: Asset, tarball: Path, target_dir: Path) -> None:
     final = target_dir / asset.directory
     final.parent.mkdir(parents=True, exist_ok=True)
     # Extract next to the final folder and rename it into place: a crash or a bad tarball never
@@ -123,7 +129,7 @@ def _fetch_one(asset: Asset, target_dir: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".fetching-", dir=target_dir))
     try:
         staging.chmod(0o755)  # mkdtemp's 0700 would hide the files from a server run as another user
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        with tarfile.open(tarball, mode="r:gz") as tar:
             for file in asset.files:
                 # Only the files named above are read, so no path in the tarball is ever trusted.
                 try:

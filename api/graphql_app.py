@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     FieldNode,
@@ -20,16 +19,16 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
-from strawberry.types.unset import UNSET
 
-from api import graphiql
-from api.limits import TokenBuckets, request_client, too_many
+from api import graphiql, request_json
+from api.limits import TokenBuckets, error_body, rate_key, too_many
 from schema.context import Context
 from schema.cost import LongestLists, estimate
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
@@ -103,9 +102,10 @@ class RecordOperation(SchemaExtension):
 
 
 class CostRateLimit(SchemaExtension):
-    """Charges each operation's estimated cost to its client's bucket before it runs, and refuses
-    it (RATE_LIMITED, HTTP 429) when the bucket cannot pay: the request limit counts requests
-    alike, so without this one client could keep the server busy with its costliest queries."""
+    """Charges each operation's estimated cost to its client's bucket (keyed as the request limit
+    keys: a signed-in identity's, else the address's) before it runs, and refuses it (RATE_LIMITED,
+    HTTP 429) when the bucket cannot pay: the request limit counts requests alike, so without this
+    one client could keep the server busy with its costliest queries."""
 
     def __init__(self, buckets: TokenBuckets, longest: LongestLists) -> None:
         super().__init__()
@@ -117,36 +117,64 @@ class CostRateLimit(SchemaExtension):
         request = context.context.request if isinstance(context.context, Context) else None
         if context.result is None and request is not None:  # not refused already (cost, variables)
             cost = estimate(context.schema._schema, context.graphql_document, context.operation_name, context.variables, self.longest)
-            wait = self.buckets.take(request_client(request.scope), cost)
+            wait = self.buckets.take(rate_key(request.scope), cost)
             if wait:
                 message, extensions = too_many(wait)
                 context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
         yield
 
 
-class _BadOperationName(Exception):
-    """An operationName that is neither a string nor null (an object, an array)."""
+# Strawberry's own refusals (a non-JSON content type, batching, a non-object `variables`...) by status.
+HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 
-BAD_OPERATION_NAME = {
-    "errors": [{"message": "operationName must be a string or null", "extensions": {"code": "BAD_REQUEST"}}],
-}
+class RequestRefused(HTTPException):
+    """An HTTP-level refusal answered as GraphQL errors, with `code` and the limit's `maximum`."""
+
+    def __init__(self, status_code: int, code: str, reason: str, maximum: int | None = None) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
+        self.maximum = maximum
 
 
 class MoviegraphGraphQL(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Strawberry answers its HTTPExceptions in plain text; clients read GraphQL errors.
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            code = exc.code if isinstance(exc, RequestRefused) else HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            extra = {"maximum": exc.maximum} if isinstance(exc, RequestRefused) and exc.maximum is not None else None
+            response = Response(error_body(scope["path"], code, exc.reason, extra), status_code=exc.status_code,
+                                media_type="application/json")
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> object:
+        try:
+            value = request_json.loads(data)
+        except request_json.BadJson as exc:
+            raise RequestRefused(400, exc.code, str(exc), exc.maximum) from None
+        # Bytes are the request body (query parameters come as text): an object, or a list that
+        # Strawberry refuses as a batch. A bare "x", 5 or null reached `data.get` and a 500.
+        if isinstance(data, bytes) and not isinstance(value, (dict, list)):
+            raise RequestRefused(400, "BODY_NOT_AN_OBJECT", "the request body must be a JSON object with a `query`")
+        return value
+
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Bodies are small (MOVIEGRAPH_MAX_BODY_BYTES): compression saves little and a decompression
+        # bomb would get past the size limit, so a compressed body is refused, not decoded.
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        if encoding != "identity":
+            raise RequestRefused(415, "UNSUPPORTED_CONTENT_ENCODING", "request bodies are not decoded: send them without Content-Encoding")
+        data = await super().parse_http_body(request)
         # Strawberry checks query, variables and extensions but passes any operationName on, and
         # graphql-core then fails on a dict or list with an internal message.
-        data = await super().parse_http_body(request)
         if any(not isinstance(item.operation_name, (str, type(None))) for item in (data if isinstance(data, list) else [data])):
-            raise _BadOperationName
+            raise RequestRefused(400, "BAD_REQUEST", "operationName must be a string or null")
         return data
-
-    async def run(self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET) -> Response | WebSocket:
-        try:
-            return await super().run(request, context, root_value)
-        except _BadOperationName:
-            return JSONResponse(BAD_OPERATION_NAME, status_code=400)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context.for_request(request)
@@ -167,7 +195,8 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         errors = response_data.get("errors") if isinstance(response_data, dict) else None
         for error in errors if isinstance(errors, list) else []:
             extensions = (error.get("extensions") if isinstance(error, dict) else None) or {}
-            if extensions.get("code") == "RATE_LIMITED":  # as the request limit answers: 429 with Retry-After
+            # The cost limit or a user's write quota: 429 with Retry-After, as the request limit answers.
+            if extensions.get("code") == "RATE_LIMITED":
                 sub_response.status_code = 429
                 sub_response.headers["retry-after"] = str(extensions["retryAfter"])
                 break

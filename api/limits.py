@@ -18,18 +18,25 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from data.identity import Identity
+
 # Probes and scrapes must get through a client that is being limited.
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
+
+def error_body(path: str, code: str, message: str, extra: dict[str, object] | None = None) -> bytes:
+    """The JSON of an error answer: GraphQL `errors` on /graphql, `{"error", "code"}` elsewhere."""
+    if path == "/graphql":
+        body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code, **(extra or {})}}]}
+    else:
+        body = {"error": message, "code": code, **(extra or {})}
+    return json.dumps(body).encode()
 
 
 async def refuse(scope: Scope, send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None,
                  extra: dict[str, object] | None = None) -> None:
     """Sends an error response with `code` and `message`, shaped for the route."""
-    if scope["path"] == "/graphql":
-        body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code, **(extra or {})}}]}
-    else:
-        body = {"error": message, "code": code, **(extra or {})}
-    content = json.dumps(body).encode()
+    content = error_body(scope["path"], code, message, extra)
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
                    *((name.encode(), value.encode()) for name, value in (headers or {}).items())]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
@@ -135,7 +142,12 @@ def client_key(address: str) -> str:
     return str(ip)
 
 
-def request_client(scope: Scope) -> str:
+def rate_key(scope: Scope) -> str:
+    """Whose bucket a request takes from: a signed-in identity's own (set by api/authentication.py,
+    which runs first), wherever it comes from; else its address's."""
+    identity = scope.get("state", {}).get("identity")
+    if isinstance(identity, Identity) and identity.is_signed_in:
+        return identity.label
     client = scope.get("client")
     return client_key(client[0]) if client else "unknown"
 
@@ -156,7 +168,7 @@ class RateLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in EXEMPT_PATHS:
-            wait = self.buckets.take(request_client(scope))
+            wait = self.buckets.take(rate_key(scope))
             if wait:
                 self.on_refused()
                 message, extensions = too_many(wait)

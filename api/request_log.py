@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql_app import GraphQLOutcome
 from api.metrics import Metrics
+from data.identity import Identity
 
 LOGGER_NAME = "moviegraph.requests"
 REQUEST_ID_HEADER = b"x-request-id"
@@ -60,7 +61,7 @@ class RequestLog:
         started = time.perf_counter()
         request_id = _request_id(scope)
         state = scope.setdefault("state", {})  # the dict behind request.state, where GraphQLOutcome lands
-        status = 500  # if the app fails before answering, Starlette's error middleware answers 500
+        status: int | None = None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -71,7 +72,12 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException:
+            status = status or 500  # failed before answering: Starlette's error middleware answers 500
+            raise
         finally:
+            # nginx's 499, "client closed request": the client left before the answer (api/body_reader.py).
+            status = status or 499
             seconds = time.perf_counter() - started
             # "unrouted": answered before routing, by a limit (429, 413) or for want of a route (404).
             route = getattr(scope.get("route"), "path", None) or "unrouted"
@@ -92,6 +98,8 @@ def _line(scope: Scope, request_id: bytes, status: int, seconds: float, graphql:
         "status": status,
         "duration_ms": round(seconds * 1000, 3),
         "client": client[0] if client else None,
+        # Who it was (user:42, key:tv-backend, anonymous); never the credential. None: refused before it was known.
+        "identity": identity.label if isinstance(identity := scope.get("state", {}).get("identity"), Identity) else None,
     }
     if graphql is not None:
         line |= {"operation_type": graphql.operation_type, "root_field": graphql.root_field,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from uvicorn.config import LOG_LEVELS
 
+from api.token_algorithms import DEFAULT_KEY_SET_ALGORITHMS, HMAC_ALGORITHMS, PUBLIC_KEY_ALGORITHMS
 from data.domain import MAX_QUERY_COST
 from data.errors import SettingsError
 
@@ -42,6 +44,33 @@ class Settings:
     db_readers: int = 4  # read connections to the catalogue: statements that run at once
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API ("*" for any); comma-separated
     introspection: bool = True  # off: clients (GraphiQL too) cannot load the schema
+    # The HTTP edge (api/http_protocol.py, api/body_reader.py, api/hosts.py).
+    max_header_bytes: int = 16 * 1024  # request line and headers; a JWT and a few cookies fit in 4 KiB
+    max_headers: int = 100
+    header_timeout: float = 10.0  # seconds for a request's line and headers to arrive, from its first byte
+    body_timeout: float = 10.0  # seconds for the whole body to arrive once the headers have
+    shutdown_timeout: int = 5  # seconds a stopping server lets running requests finish before cancelling them
+    # Proxies whose X-Forwarded-For names the client (IPs or networks, "*" for any); none by default.
+    forwarded_allow_ips: tuple[str, ...] = ()
+    # Host header values served ("*.example.org" for subdomains, "*" for any). Empty: `serve` on a
+    # loopback address answers loopback names only (against DNS rebinding), elsewhere any name.
+    allowed_hosts: tuple[str, ...] = ()
+    # Identity and access; README "Security model". "" (unset): open on a loopback bind, refused on any other.
+    auth: str = ""  # "none" (open: the `user` argument is trusted) or "jwt" (tokens and service keys)
+    jwt_secret: str = field(default="", repr=False)  # HS256 shared secret, at least 32 bytes
+    jwks: str = ""  # the provider's key set: an https:// URL or a file
+    jwt_issuer: str = ""  # required `iss` (required with jwks)
+    jwt_audience: str = ""  # required `aud` (required with jwks)
+    jwt_user_claim: str = "sub"
+    jwt_algorithms: tuple[str, ...] = ()  # default HS256 with a secret, RS256,ES256 with a key set
+    jwt_leeway_seconds: float = 30.0  # clock skew forgiven on exp, nbf, iat
+    jwt_numeric_subjects: bool = False  # a subject "42" is catalogue user 42 (the dataset's users)
+    jwks_refetch_seconds: float = 30.0  # least time between fetches of the key set for an unknown kid
+    api_keys_file: str = ""  # service keys (`moviegraph keys create NAME`)
+    identity_db_path: str = ""  # subject -> user id table; "" for identities.sqlite3 beside the catalogue
+    writes_per_minute: int = 60  # rating writes per user; 0 for no quota
+    writes_per_day: int = 2_000
+    new_users_per_hour: int = 30  # users first seen (a new token subject) per client address
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -78,10 +107,63 @@ class Settings:
             raise SettingsError(f"db_readers must be at least 1, not {self.db_readers}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.max_header_bytes < 1024 or self.max_headers < 10:
+            raise SettingsError(f"max_header_bytes must be at least 1024 and max_headers at least 10, not {self.max_header_bytes} and {self.max_headers}")
+        for name in ("header_timeout", "body_timeout", "shutdown_timeout"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise SettingsError(f"{name} must be a positive number of seconds, not {value}")
+        for proxy in self.forwarded_allow_ips:
+            # uvicorn would take a typo for a literal that never matches: refuse it here instead.
+            try:
+                if proxy != "*":
+                    ipaddress.ip_network(proxy)
+            except ValueError:
+                raise SettingsError(f"forwarded_allow_ips: {proxy!r} is not an IP address or network (or *)") from None
+        for host in self.allowed_hosts:
+            if not host or any(c in host for c in "/ ,") or ("*" in host and host != "*" and not host.startswith("*.")):
+                raise SettingsError(f"allowed_hosts: {host!r} is not a host name like api.example.org, *.example.org or *")
+        self._validate_auth()
         for origin in self.cors_origins:
             # A browser's Origin header is scheme://host[:port], never with a path or a trailing slash.
             if origin != "*" and not (origin.startswith(("http://", "https://")) and "/" not in origin.split("://", 1)[1]):
                 raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://example.org (or *)")
+
+    def _validate_auth(self) -> None:
+        if self.auth not in ("", "none", "jwt"):
+            raise SettingsError(f"MOVIEGRAPH_AUTH must be jwt or none, not {self.auth!r}")
+        if min(self.writes_per_minute, self.writes_per_day, self.new_users_per_hour) < 0:
+            raise SettingsError("writes_per_minute, writes_per_day and new_users_per_hour must be 0 (no quota) or positive")
+        if not (math.isfinite(self.jwt_leeway_seconds) and 0 <= self.jwt_leeway_seconds <= 300):
+            raise SettingsError(f"MOVIEGRAPH_JWT_LEEWAY_SECONDS must be 0 to 300 (a small clock skew), not {self.jwt_leeway_seconds}")
+        if not (math.isfinite(self.jwks_refetch_seconds) and self.jwks_refetch_seconds >= 0):
+            raise SettingsError(f"MOVIEGRAPH_JWKS_REFETCH_SECONDS must be 0 or more, not {self.jwks_refetch_seconds}")
+        if self.auth != "jwt":
+            return
+        if self.jwt_secret and self.jwks:
+            raise SettingsError("set MOVIEGRAPH_JWT_SECRET (HS256) or MOVIEGRAPH_JWKS (a provider's keys), not both")
+        if not (self.jwt_secret or self.jwks or self.api_keys_file):
+            raise SettingsError("MOVIEGRAPH_AUTH=jwt needs MOVIEGRAPH_JWKS (the identity provider's keys) or "
+                                "MOVIEGRAPH_JWT_SECRET, and/or MOVIEGRAPH_API_KEYS_FILE")
+        if self.jwt_secret and len(self.jwt_secret.encode()) < 32:
+            raise SettingsError("MOVIEGRAPH_JWT_SECRET must be at least 32 bytes (RFC 7518 asks as many as the hash); "
+                                "make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+        if self.jwks and not (self.jwt_issuer and self.jwt_audience):
+            raise SettingsError("with MOVIEGRAPH_JWKS, set MOVIEGRAPH_JWT_ISSUER and MOVIEGRAPH_JWT_AUDIENCE too: a provider "
+                                "signs tokens for other apps with the same keys")
+        allowed = HMAC_ALGORITHMS if self.jwt_secret else PUBLIC_KEY_ALGORITHMS
+        unknown = [name for name in self.jwt_algorithms if name not in allowed]
+        if unknown:
+            kind = "a shared secret" if self.jwt_secret else "a key set"
+            raise SettingsError(f"MOVIEGRAPH_JWT_ALGORITHMS: {', '.join(unknown)} cannot be used with {kind}; "
+                                f"choose among {', '.join(sorted(allowed))}")
+
+    @property
+    def token_algorithms(self) -> frozenset[str]:
+        return frozenset(self.jwt_algorithms or (("HS256",) if self.jwt_secret else DEFAULT_KEY_SET_ALGORITHMS))
+
+    def identity_db(self) -> Path:
+        return Path(self.identity_db_path) if self.identity_db_path else self.db_path.with_name("identities.sqlite3")
 
     def as_environ(self) -> dict[str, str]:
         """The same settings as environment variables, for worker processes uvicorn spawns."""

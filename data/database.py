@@ -20,6 +20,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
 from data import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from data.files import fsync_directory
 
 _DIALECT = sqlite_dialect.dialect()
 
@@ -106,7 +107,7 @@ def atomic_database(target: Path) -> Iterator[Path]:
     for suffix in ("-wal", "-shm"):
         remove_database_files(target.with_name(target.name + suffix))
     os.replace(temporary, target)
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
 
 
 def remove_database_files(path: Path) -> None:
@@ -114,11 +115,3 @@ def remove_database_files(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), path.with_name(path.name + "-journal")):
         with contextlib.suppress(FileNotFoundError):
             candidate.unlink()
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

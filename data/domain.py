@@ -4,6 +4,7 @@ bounds on a request's items. Defined once here, at the bottom, so no layer reach
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from data.errors import BadInput
 
@@ -14,6 +15,14 @@ MAX_ID_DIGITS = len(str(MAX_ID))
 # whole stars); a prediction is RATING_MIN to STARS_MAX, as the rating head clips it.
 STARS_MIN, STARS_MAX, STARS_STEP = 0.5, 5.0, 0.5
 RATING_MIN, RATING_MAX = 1.0, STARS_MAX
+
+# The id spaces of MovieLens movies: every release numbers them by movieId but ml-100k, whose item
+# ids are its own. The REST route takes the ids of the space the catalogue's ratings came in.
+IdSpace = Literal["movielens", "ml-100k"]
+ID_SPACE_NAMES: dict[IdSpace, str] = {
+    "movielens": "MovieLens movieIds (links.csv numbering, as this catalogue's ratings)",
+    "ml-100k": "MovieLens 100K item ids (u.item numbering, as this catalogue's ratings)",
+}
 
 MAX_ITEMS = 1_000  # movies per predicted-ratings request or likes per recommend
 # The default bound on a GraphQL query's estimated objects (schema/cost.py): above the heaviest

@@ -1,4 +1,5 @@
-"""Fetching a published dataset file into a local cache, sha256-verified, written atomically.
+"""Fetching a published file into a local cache, checksum-verified, written atomically: the one
+downloader of MovieLens releases (sha256) and GraphiQL's npm tarballs (the registry's sha512).
 
 The bytes go to a temporary file beside the target and are renamed over it only once the length
 and checksum are right, so an interrupted or corrupt download never sits at the cached path.
@@ -15,11 +16,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tqdm import tqdm
 
-from data.errors import ChecksumError, IngestError
+from data.errors import ChecksumError, DownloadError
+from data.files import fsync_directory
 
 _CHUNK = 1 << 16
 
@@ -42,32 +44,36 @@ ML_100K = Published(
 )
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+def digest_of(path: Path, algorithm: str = "sha256") -> str:
+    """The hex digest of a file's bytes."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def fetch(url: str, target: Path, sha256: str, *, show_progress: bool = True, timeout: float = 60) -> Path:
-    """Downloads `url` to `target` unless a file with the expected sha256 is already there.
+def fetch(
+    url: str, target: Path, expected: str, *, algorithm: str = "sha256", show_progress: bool = True, timeout: float = 60
+) -> Path:
+    """Downloads `url` to `target` unless a file with the `expected` hex digest is already there.
 
-    Raises ChecksumError when the bytes differ from `sha256`, IngestError when the download fails.
+    Raises ChecksumError when the bytes' digest differs, DownloadError when the download fails.
     """
-    if target.is_file() and sha256_of(target) == sha256:
+    if target.is_file() and digest_of(target, algorithm) == expected:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
     temporary = Path(handle.name)
     try:
         with handle:
-            actual = _download(url, handle, show_progress, timeout, target.name)
+            actual = _download(url, handle, hashlib.new(algorithm), show_progress, timeout, target.name)
             handle.flush()
             os.fsync(handle.fileno())
-        if actual != sha256:
-            raise ChecksumError(url, sha256, actual)
+        if actual != expected:
+            raise ChecksumError(url, expected, actual, algorithm)
         os.replace(temporary, target)
+        fsync_directory(target.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
@@ -75,9 +81,8 @@ def fetch(url: str, target: Path, sha256: str, *, show_progress: bool = True, ti
     return target
 
 
-def _download(url: str, sink: IO[bytes], show_progress: bool, timeout: float, label: str) -> str:
-    """Streams the body into `sink` and returns its sha256."""
-    digest = hashlib.sha256()
+def _download(url: str, sink: IO[bytes], digest: Any, show_progress: bool, timeout: float, label: str) -> str:
+    """Streams the body into `sink` and returns its hex digest."""
     received = 0
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -90,13 +95,13 @@ def _download(url: str, sink: IO[bytes], show_progress: bool, timeout: float, la
                     received += len(chunk)
                     bar.update(len(chunk))
     except urllib.error.HTTPError as exc:
-        raise IngestError(f"downloading {url} failed: HTTP {exc.code} {exc.reason}; check the URL") from exc
+        raise DownloadError(f"downloading {url} failed: HTTP {exc.code} {exc.reason}; check the URL") from exc
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        raise IngestError(
+        raise DownloadError(
             f"downloading {url} failed: {reason}; check the network, or download it yourself and pass its path"
         ) from exc
     # http.client ends a body cut short by a dropped connection quietly, as if it were complete.
     if expected is not None and received != expected:
-        raise IngestError(f"downloading {url} failed: got {received:,} of {expected:,} bytes; try again")
-    return digest.hexdigest()
+        raise DownloadError(f"downloading {url} failed: got {received:,} of {expected:,} bytes; try again")
+    return str(digest.hexdigest())

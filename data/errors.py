@@ -2,9 +2,12 @@
 
 MoviegraphError                 the CLI prints `Type: message` and exits 1 for any of these
  ├── SettingsError              a MOVIEGRAPH_* variable or CLI option has a value moviegraph cannot use
+ │    ├── KeySetError           the JWKS cannot be read or holds no usable key (api/jwks.py)
+ │    └── KeysFileError         the service keys file cannot be read or written (api/service_keys.py)
  ├── AssetError                 a GraphiQL asset cannot be downloaded or is not the one npm published
  ├── IngestError                raw data cannot be ingested (missing file, bad download, bad option)
- │    └── ChecksumError         a download's sha256 differs from the published one
+ │    └── DownloadError         a published file could not be downloaded
+ │         └── ChecksumError    its bytes' checksum differs from the published one
  ├── TrainingError              a model cannot be trained as asked (a parameter out of range, no ratings)
  ├── ArtifactError              a model artifact is missing, corrupt or does not fit the database
  └── RequestError               what a request can meet; each type carries its GraphQL `extensions.code`
@@ -13,7 +16,10 @@ MoviegraphError                 the CLI prints `Type: message` and exits 1 for a
       ├── ModelUnavailable      MODEL_UNAVAILABLE     a request needs the model and none is serving (503)
       ├── DatabaseUnavailable   DATABASE_UNAVAILABLE  the catalogue cannot be read (missing, unreadable) (503)
       ├── WritesUnavailable     WRITES_UNAVAILABLE    ratings cannot be stored (read-only database or folder) (503)
-      └── RequestTimeout        TIMEOUT               the request ran past its deadline and was stopped (503)
+      ├── RequestTimeout        TIMEOUT               the request ran past its deadline and was stopped (503)
+      ├── Unauthenticated       UNAUTHENTICATED       no valid credentials where they are needed (401, WWW-Authenticate)
+      ├── Forbidden             FORBIDDEN             the caller may not touch this user's data (403)
+      └── QuotaExceeded         RATE_LIMITED          a quota is used up (a user's writes, new users); retryAfter (429)
 
 Codes belong to the types: a GraphQL error takes `code` from its original exception's class, never
 from its message. Errors graphql-core raises about the query itself get theirs by the phase that
@@ -47,9 +53,13 @@ class IngestError(MoviegraphError):
     pass
 
 
-class ChecksumError(IngestError):
-    def __init__(self, source: str, expected: str, actual: str) -> None:
-        super().__init__(f"{source}: sha256 {actual} does not match the published {expected}; the file is corrupt or not the official release")
+class DownloadError(IngestError):
+    pass
+
+
+class ChecksumError(DownloadError):
+    def __init__(self, source: str, expected: str, actual: str, algorithm: str = "sha256") -> None:
+        super().__init__(f"{source}: {algorithm} {actual} does not match the published {expected}; the file is corrupt or not the official release")
         self.expected = expected
         self.actual = actual
 
@@ -102,3 +112,25 @@ class RequestTimeout(RequestError):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"the request ran past its {seconds:g} s deadline and was stopped; ask for less, or retry later")
         self.seconds = seconds
+
+
+class Unauthenticated(RequestError):
+    """The message says what credentials to send; it never repeats the ones sent."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(RequestError):
+    code = "FORBIDDEN"
+
+
+class QuotaExceeded(RequestError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(f"{message}; retry in {retry_after} s")
+        self.retry_after = retry_after  # whole seconds, for the Retry-After header
+
+    @property
+    def extensions(self) -> dict[str, object] | None:
+        return {"code": self.code, "retryAfter": self.retry_after}

@@ -25,7 +25,7 @@ from data.database import BulkWriter, atomic_database, columns, remove_database_
 from data.errors import IngestError
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
-from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL
+from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, RATINGS_ID_SPACE
 from data.text import fold
 
 RatingsSource = Literal["ratings-small", "ml-latest-small", "ml-100k"]
@@ -74,6 +74,7 @@ class _Catalogue:
         self.countries: dict[str, str] = {}
         self.languages: dict[str, str] = {}
         self.keywords: dict[int, str] = {}
+        self.movielens_links: dict[int, int] = {}  # stored as movielenslink at the end
         self.counts: dict[str, int] = {}
 
     def add(self, table: str, rows: list[tuple[object, ...]], names: list[str] | None = None) -> None:
@@ -156,10 +157,10 @@ class _Catalogue:
         return mapping
 
     def load_links(self, path: Path) -> tuple[FileReport, dict[int, int]]:
-        """The movies dataset's links, stored as the movies' MovieLens ids."""
+        """The movies dataset's links, stored (with a ratings source's own) as the movies' MovieLens ids."""
         report = FileReport(path.name)
         mapping = self.map_links(path, report)
-        self.add("movielenslink", list(mapping.items()), ["movielens_id", "movie_id"])
+        self.movielens_links |= mapping
         return report, mapping
 
     def load_ratings(
@@ -196,6 +197,7 @@ class _Catalogue:
             languages.append((code, name, fold(name), native or None))
         self.add("language", languages)
         self.add("keyword", [(i, n, fold(n)) for i, n in self.keywords.items()])
+        self.add("movielenslink", list(self.movielens_links.items()), ["movielens_id", "movie_id"])
 
 
 def _required(directory: Path, name: str) -> Path:
@@ -273,5 +275,5 @@ def _load_ratings(
         path = _required(movies_dataset, "ratings_small.csv")
         report = FileReport(path.name)
         reports.append(catalogue.load_ratings(md.read_ratings(path, report), report, movielens_to_movie))
-        return {}
+        return {RATINGS_ID_SPACE: "movielens"}
     return movielens_sources.load(catalogue, source, movielens, reports, movies_dataset=movies_dataset)

@@ -147,10 +147,24 @@ class Crew(SQLModel, table=True):
 
 
 class MovielensLink(SQLModel, table=True):
-    """A MovieLens movieId (links.csv numbering) and the catalogue movie it denotes."""
+    """A MovieLens movieId (the numbering of links.csv, ratings_small and ml-latest) and the
+    catalogue movie it denotes: the movies dataset's links, updated by the ratings source's own."""
 
     movielens_id: int = Field(primary_key=True)
     movie_id: int = Field(foreign_key="movie.id", index=True)
+
+
+class Ml100kLink(SQLModel, table=True):
+    """A MovieLens 100K item id (u.item numbering) and the catalogue movie the ingest linked it to;
+    filled only when the ratings came from ml-100k. Two items can name one movie (u.item repeats a few)."""
+
+    ml100k_id: int = Field(primary_key=True)
+    movie_id: int = Field(foreign_key="movie.id", index=True)
+
+
+# The ingestinfo key naming the id space (data.domain.IdSpace) of the catalogue's ratings; absent
+# in a catalogue built before it was kept.
+RATINGS_ID_SPACE = "ratings_id_space"
 
 
 class User(SQLModel, table=True):
@@ -186,6 +200,9 @@ class IngestInfo(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: str
 
+
+# Whether a catalogue has the live-ratings table: the rating writer adds it to one built before it.
+RATING_CHANGES_PRESENT = "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'"
 
 # FTS5 over titles; unicode61 casefolds and `remove_diacritics 2` makes "cuaron" match "Cuarón".
 MOVIE_FTS_DDL = (

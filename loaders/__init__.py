@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from loaders import entities, people
 from loaders._common import Database
 from loaders.entities import Entity, K, MovieKey, R, Stats
-from loaders.movies import select_movielens_ids, select_movies_by_ids
+from loaders.movies import select_movies_by_ids
 from loaders.people import CastKey, CreditsKey, CrewKey
 from loaders.rows import (
     CastCreditRow,
@@ -32,6 +32,7 @@ from loaders.rows import (
     MovieRow,
     PersonRow,
 )
+from loaders.source_ids import select_source_ids
 from loaders.turns import TurnTakingLoader
 
 
@@ -61,6 +62,7 @@ class Loaders:
     db: Database
     movie: DataLoader[int, MovieRow | None]
     movielens_id: DataLoader[int, int | None]
+    ml100k_id: DataLoader[int, int | None]
     person: DataLoader[int, PersonRow | None]
     cast: DataLoader[CastKey, list[CastRow]]
     crew: DataLoader[CrewKey, list[CrewRow]]
@@ -80,7 +82,8 @@ class Loaders:
         return cls(
             db=db,
             movie=TurnTakingLoader(partial(select_movies_by_ids, db)),
-            movielens_id=TurnTakingLoader(partial(select_movielens_ids, db)),
+            movielens_id=TurnTakingLoader(partial(select_source_ids, db, "movielens")),
+            ml100k_id=TurnTakingLoader(partial(select_source_ids, db, "ml-100k")),
             person=TurnTakingLoader(partial(people.select_people_by_ids, db)),
             cast=TurnTakingLoader(partial(people.select_cast, db)),
             crew=TurnTakingLoader(partial(people.select_crew, db)),

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from data.catalogue_file import read_uri
 from data.errors import RequestTimeout
+from data.tables import RATING_CHANGES_PRESENT
 from loaders.deadline import current as current_work
 
 K = TypeVar("K", bound=Hashable)
@@ -65,7 +66,7 @@ def _named_rows(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
     return _row_type(tuple(d[0] for d in cursor.description))._make(row)
 
 
-_RATING_CHANGES_TABLE = SQL("SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'", {})
+_RATING_CHANGES_TABLE = SQL(RATING_CHANGES_PRESENT, {})
 
 
 def _run(connection: sqlite3.Connection, text: str, params: Mapping[str, Any]) -> Rows:

@@ -23,7 +23,6 @@ from data.tables import (
     MovieCompany,
     MovieCountry,
     MovieGenre,
-    MovielensLink,
     Person,
 )
 from loaders._common import Database, compile_sql, json_keys, keys_param, one_per_key
@@ -168,16 +167,3 @@ def place_codes(table: type[Language] | type[Country], name: PlaceName) -> Selec
     code_column = col(Language.iso_639_1) if table is Language else col(Country.iso_3166_1)
     name_key = col(table.name_key)
     return select(code_column).where(or_(code_column == code, name_key == key) if code else name_key == key)
-
-
-_MOVIELENS_IDS = compile_sql(
-    select(MovielensLink.movie_id, func.min(MovielensLink.movielens_id).label("movielens_id"))
-    .where(col(MovielensLink.movie_id).in_(json_keys()))
-    .group_by(col(MovielensLink.movie_id))
-)
-
-
-async def select_movielens_ids(db: Database, movie_ids: Sequence[int]) -> list[int | None]:
-    """The MovieLens movieId of each movie (the lowest, where links.csv maps several to one)."""
-    rows = one_per_key(await db.fetch(_MOVIELENS_IDS, keys=keys_param(movie_ids)), movie_ids, lambda row: row.movie_id)
-    return [row.movielens_id if row else None for row in rows]

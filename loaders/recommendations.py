@@ -1,15 +1,13 @@
-"""What recommendations need from the catalogue besides movies: a user's rated movies, their live
-ratings, and MovieLens ids mapped to catalogue movies (for the old REST contract)."""
+"""What recommendations need from the catalogue besides movies: a user's rated movies and their
+live ratings (the REST route's item ids are mapped in `loaders.source_ids`)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from sqlalchemy import bindparam, select
 from sqlmodel import col
 
-from data.tables import MovielensLink, Rating, RatingChange
-from loaders._common import Database, compile_sql, json_keys, keys_param, one_per_key
+from data.tables import Rating, RatingChange
+from loaders._common import Database, compile_sql
 
 _RATED = compile_sql(select(Rating.movie_id).where(col(Rating.user_id) == bindparam("user")))
 # A changed user's ratings: no row when unchanged after :since, one row of NULLs when all were deleted.
@@ -19,11 +17,6 @@ _CHANGED_RATINGS = compile_sql(
     .outerjoin(Rating, col(Rating.user_id) == col(RatingChange.user_id))
     .where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) > bindparam("since"))
 )
-_FROM_MOVIELENS = compile_sql(
-    select(MovielensLink.movielens_id, MovielensLink.movie_id).where(col(MovielensLink.movielens_id).in_(json_keys()))
-)
-
-
 async def select_rated_movie_ids(db: Database, user_id: int) -> set[int]:
     return {row.movie_id for row in await db.fetch(_RATED, user=user_id)}
 
@@ -38,9 +31,3 @@ async def select_ratings_changed_since(db: Database, user_id: int, since: float)
     if not rows:
         return None
     return [(row.movie_id, row.rating) for row in rows if row.movie_id is not None]
-
-
-async def select_movie_ids_from_movielens(db: Database, movielens_ids: Sequence[int]) -> list[int | None]:
-    """The catalogue movie of each MovieLens movieId, None where links.csv has none."""
-    rows = one_per_key(await db.fetch(_FROM_MOVIELENS, keys=keys_param(movielens_ids)), movielens_ids, lambda r: r.movielens_id)
-    return [row.movie_id if row else None for row in rows]

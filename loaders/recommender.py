@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from data.domain import ID_SPACE_NAMES
 from data.errors import NotFound
 from loaders._common import Database
 from loaders.movies import MovieQuery, select_movie_ids
-from loaders.recommendations import select_movie_ids_from_movielens, select_rated_movie_ids, select_ratings_changed_since
+from loaders.recommendations import select_rated_movie_ids, select_ratings_changed_since
+from loaders.source_ids import select_movies_by_ratings_ids
 from ml.scoring import Recommendations, ScoredUser, Scorer
 from ml.types import FloatArray
 
@@ -51,10 +53,11 @@ async def predicted_ratings(db: Database, scorer: Scorer, user_id: int, movie_id
     return scorer.predict_ratings(await scored_user(db, scorer, user_id), movie_ids)
 
 
-async def predicted_ratings_by_movielens(db: Database, scorer: Scorer, user_id: int, movielens_ids: Sequence[int]) -> FloatArray:
-    """The same for MovieLens movie ids (the old REST contract); NotFound lists those the catalogue lacks."""
-    movie_ids = await select_movie_ids_from_movielens(db, movielens_ids)
+async def predicted_ratings_by_ratings_ids(db: Database, scorer: Scorer, user_id: int, source_ids: Sequence[int]) -> FloatArray:
+    """The same for the movie ids of the catalogue's ratings source (the old REST contract: ml-100k
+    item ids on an ml-100k catalogue, MovieLens movieIds otherwise); NotFound lists those it lacks."""
+    space, movie_ids = await select_movies_by_ratings_ids(db, source_ids)
     known = [movie for movie in movie_ids if movie is not None]
     if len(known) < len(movie_ids):
-        raise NotFound("MovieLens movie ids", [str(item) for item, movie in zip(movielens_ids, movie_ids) if movie is None])
+        raise NotFound(ID_SPACE_NAMES[space], [str(item) for item, movie in zip(source_ids, movie_ids, strict=True) if movie is None])
     return await predicted_ratings(db, scorer, user_id, known)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from data.errors import DatabaseUnavailable, ModelUnavailable, WritesUnavailable
+from data.quotas import Quotas
 from loaders._common import Database
 from loaders.rating_writer import RatingWriter
 from ml.model_holder import ModelHolder
@@ -32,6 +33,7 @@ class Runtime:
     database: Database | Unavailable
     writer: RatingWriter | Unavailable  # Unavailable: a read-only catalogue still serves reads
     models: ModelHolder
+    write_quotas: Quotas = ()  # a user's rating writes a minute and a day; none with authentication off
 
     @staticmethod
     def of(connection: HTTPConnection) -> Runtime:

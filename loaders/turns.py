@@ -35,12 +35,14 @@ class Turns:
             if self._next is None:
                 self._next = self.loop.create_future()
                 self.loop.call_soon(self._new_slice)  # runs in the loop's next iteration, after I/O is polled
-            await self._next
+            # Shielded: the future is every waiter's, and one waiter cancelled (its request gone,
+            # a sibling field's error) must not cancel it for the others.
+            await asyncio.shield(self._next)
 
     def _new_slice(self) -> None:
         turn, self._next = self._next, None
         self.slice_started = self.loop.time()
-        if turn is not None:
+        if turn is not None and not turn.done():
             turn.set_result(None)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from data.errors import ArtifactError
+from data.files import fsync_directory
 from ml.model import FORMAT_VERSION, Model
 from ml.rating_head import HeadParams, RatingHead
 from ml.types import IdArray
@@ -81,11 +82,7 @@ def _publish(build: Path, target: Path) -> None:
         link.unlink()
     os.symlink(build.name, link)
     os.replace(link, target)
-    directory = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_directory(target.parent)
     for old in target.parent.glob(f".{target.name}-*"):
         if old.resolve() not in (build.resolve(), previous):
             shutil.rmtree(old, ignore_errors=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from data.catalogue_file import read_uri
+from data.tables import RATING_CHANGES_PRESENT
 from ml.features import decade_token, demographic_tokens, genre_token
 from ml.interactions import Ratings
 from ml.types import IdArray
@@ -50,7 +51,7 @@ def movie_ids(conn: sqlite3.Connection) -> IdArray:
 def ratings_as_of(conn: sqlite3.Connection) -> float:
     """The newest live-rating stamp (`ratingchange.changed_at`) the connection's snapshot holds;
     0 when there is none (or the catalogue predates live ratings)."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'").fetchone() is None:
+    if conn.execute(RATING_CHANGES_PRESENT).fetchone() is None:
         return 0.0
     return float(conn.execute("SELECT coalesce(max(changed_at), 0) FROM ratingchange").fetchone()[0])
 
@@ -77,3 +78,8 @@ def movie_tokens(conn: sqlite3.Connection, ids: IdArray, top_cast: int) -> list[
     for movie_id, year in conn.execute("SELECT id, year FROM movie WHERE year IS NOT NULL"):
         tokens[movie_id].append(decade_token(year))
     return [tokens.get(int(movie_id), []) for movie_id in ids]
+
+
+def ml100k_links(conn: sqlite3.Connection) -> dict[int, int]:
+    """ml-100k item id -> catalogue movie id, as the ingest stored them (none unless built from ml-100k)."""
+    return dict(conn.execute("SELECT ml100k_id, movie_id FROM ml100klink").fetchall())

@@ -3,8 +3,9 @@
 ml-100k is read from its own files, not from a catalogue ingested from it, because the official
 splits name every rating while an ingest keeps only the ratings of items linked to a catalogue
 movie. Linked items take the catalogue's content tokens, the others the genres and year of u.item.
-Items are linked here by unique title + year against the catalogue (`data.movielens_sources.
-TitleIndex`, the ingest's matcher); the ingest's extra bridge through ml-latest-small is private to it.
+Items are linked to the catalogue by the ingest's own linker (`data.ml100k_links`), with
+ml-latest-small beside the ml-100k directory as its bridge when it is there, so training and a
+catalogue ingested from ml-100k agree on every link.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from data.errors import TrainingError
-from data.movielens_sources import TitleIndex
+from data.ml100k_links import find_bridge, link_items
 from data.readers import movielens_100k as ml100k
 from data.readers._common import FileReport
 from ml import catalogue
@@ -60,12 +61,10 @@ class MovieLens100k:
         linked = 0
         if db_path is not None:
             with catalogue.connect(db_path) as conn:
-                titles = TitleIndex()
-                for movie_id, title, year in conn.execute("SELECT id, title, year FROM movie WHERE year IS NOT NULL"):
-                    titles.add(title, year, movie_id)
-                links = {i: movie for i, item in enumerate(items) if (movie := titles.find(item.title, item.year)) is not None}
+                to_movie = link_items(conn, items, find_bridge([location.parent])).to_movie
+                links = {i: to_movie[item.id] for i, item in enumerate(items) if item.id in to_movie}
                 movie_ids = np.array(list(links.values()), dtype=np.int64)
-                for i, movie_tokens in zip(links, catalogue.movie_tokens(conn, movie_ids, params.top_cast)):
+                for i, movie_tokens in zip(links, catalogue.movie_tokens(conn, movie_ids, params.top_cast), strict=True):
                     tokens[i] = movie_tokens
                 linked = len(links)
         return cls(

@@ -1,6 +1,8 @@
 """The experiments of `moviegraph evaluate`, each with its baselines trained and scored in the same run.
 
 - rating accuracy on ml-100k's official u1-u5 splits: the model, the global mean, the bias baseline;
+  and u1 once more through the served path (`ml.served`: ingested, trained, loaded and scored as
+  the API does, ids as the REST route takes them), whose RMSE must agree with the raw-file one;
 - ranking on ml-100k ua.base/ua.test (every test rating relevant, training movies excluded) and on
   ratings_small split 80/20 per user: the hybrid, pure collaborative LightFM, popularity;
 - item cold start on ratings_small: 10% of the rated movies lose all their ratings to test; the
@@ -22,7 +24,7 @@ import scipy.sparse as sp
 from tqdm import tqdm
 
 from data.ingest import ingest
-from ml import datasets
+from ml import datasets, served
 from ml.baselines import BiasBaseline, GlobalMean, Popularity
 from ml.evaluation import Ranker, auc_score, ndcg_at_k, precision_at_k, rating_errors, recall_at_k
 from ml.interactions import split_cold_movies, split_per_user
@@ -38,6 +40,7 @@ TARGETS = (
     ("ranking_ml100k.hybrid.precision_at_10", ">=", 0.26),
     ("ranking_ml100k.hybrid.auc", ">=", 0.94),
     ("cold_start.hybrid.auc", ">=", 0.70),
+    ("served_u1.difference", "<=", served.AGREEMENT),
 )
 
 
@@ -116,7 +119,8 @@ def evaluate(sources: Sources, params: TrainingParams, *, show_progress: bool = 
             "ml_100k": str(sources.ml_100k), "catalogue": str(sources.movies_dataset if sources.db_path is None else db_path),
             "ml_100k_items": len(ml.item_ids), "ml_100k_items_linked_to_catalogue": ml.linked_items,
         }
-        _rating_accuracy(run, ml)
+        u1_model = _rating_accuracy(run, ml)
+        _served_u1(run, ml, u1_model, sources.movies_dataset, Path(scratch))
         _ranking_ml100k(run, ml)
         catalogue_set = datasets.from_catalogue(db_path, params.features)
         _ranking_catalogue(run, catalogue_set)
@@ -138,11 +142,13 @@ def _lookup(results: dict[str, Any], path: str) -> float:
     return float(value)
 
 
-def _rating_accuracy(run: _Run, ml: datasets.MovieLens100k) -> None:
+def _rating_accuracy(run: _Run, ml: datasets.MovieLens100k) -> Model:
+    """u1-u5 accuracy into the results; returns the u1 model."""
     per_split: dict[str, dict[str, dict[str, float]]] = {}
+    models: dict[str, Model] = {}
     for split in RATING_SPLITS:
         train_ratings, test_ratings = ml.ratings(f"{split}.base"), ml.ratings(f"{split}.test")
-        model = run.train(f"ml-100k {split}", ml.training_set(train_ratings))
+        model = models[split] = run.train(f"ml-100k {split}", ml.training_set(train_ratings))
         train_matrix = train_ratings.matrix(model.users, model.movies)
         test_matrix = test_ratings.matrix(model.users, model.movies)
         errors = rating_errors(model, test_matrix, train_matrix)
@@ -160,6 +166,17 @@ def _rating_accuracy(run: _Run, ml: datasets.MovieLens100k) -> None:
         for name in ("model", "global_mean", "bias_baseline")
     }
     run.evaluation.results["rating"] = {"splits": per_split, "mean": mean}
+    return models[RATING_SPLITS[0]]
+
+
+def _served_u1(run: _Run, ml: datasets.MovieLens100k, raw_model: Model, movies_dataset: Path, scratch: Path) -> None:
+    results = served.served_u1(ml, raw_model, movies_dataset, run.params, scratch)
+    raw_rmse = run.evaluation.results["rating"]["splits"]["u1"]["model"]["rmse"]
+    results["raw_rmse"] = raw_rmse
+    results["difference"] = round(abs(results["served_rmse"] - raw_rmse), 4)
+    run.evaluation.results["served_u1"] = results
+    run.log(f"ml-100k u1 served path: RMSE {results['served_rmse']} on {results['test_ratings_served']:,} ratings "
+            f"(raw files {raw_rmse}, {results['raw_rmse_same_pairs']} on the same ratings)")
 
 
 def _ranking_ml100k(run: _Run, ml: datasets.MovieLens100k) -> None:

@@ -45,6 +45,11 @@ def markdown(results: dict[str, Any]) -> str:
     rows = [[split, *(f"{rating['splits'][split][m]['rmse']} / {rating['splits'][split][m]['mae']}" for m in models)] for split in RATING_SPLITS]
     rows.append(["**mean**", *(f"**{rating['mean'][m]['rmse']} / {rating['mean'][m]['mae']}**" for m in models)])
     lines += _table(["split", *models], rows)
+    served = results["served_u1"]
+    lines += ["", (f"u1 through the served path (ingested, trained and scored as the API does, ml-100k ids): RMSE "
+                   f"{served['served_rmse']} on {served['test_ratings_served']:,} of {served['test_ratings']:,} test ratings "
+                   f"({served['test_ratings_unlinked']:,} of unlinked items cannot be asked for); the raw files' "
+                   f"{served['raw_rmse']} on all, {served['raw_rmse_same_pairs']} on the same ratings.")]
     for key, title in (("ranking_ml100k", "Ranking: ml-100k ua.base / ua.test"),
                        ("ranking_ratings_small", "Ranking: ratings_small, 80/20 per user")):
         lines += ["", f"## {title} (training movies excluded)", ""]

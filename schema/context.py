@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import strawberry
 from starlette.requests import HTTPConnection
 
+from data.identity import Identity
 from loaders import Loaders
 from loaders.runtime import Runtime
 from ml.scoring import Scorer
@@ -18,9 +19,13 @@ class Context:
     request: HTTPConnection
     runtime: Runtime
 
+    # Who asks (api/authentication.py put it in the request's state); without one, nobody's data.
+    identity: Identity = field(default_factory=Identity.anonymous)
+
     @classmethod
     def for_request(cls, request: HTTPConnection) -> Context:
-        return cls(request=request, runtime=Runtime.of(request))
+        identity = getattr(request.state, "identity", None)
+        return cls(request=request, runtime=Runtime.of(request), identity=identity if isinstance(identity, Identity) else Identity.anonymous())
 
     @cached_property
     def loaders(self) -> Loaders:

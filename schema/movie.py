@@ -77,9 +77,21 @@ class Movie:
     def return_ratio(self) -> float | None:
         return self.revenue / self.budget if self.revenue and self.budget else None
 
-    @strawberry.field(description="MovieLens movieId, where the MovieLens links map one to this movie.")
+    @strawberry.field(
+        description="MovieLens movieId (the numbering of links.csv, ratings_small and ml-latest), where "
+        "the links map one to this movie; the lowest where they map several."
+    )
     async def movielens_id(self, info: Info) -> int | None:
         return await info.context.loaders.movielens_id.load(self._id)
+
+    @strawberry.field(
+        name="ml100kId",
+        description="MovieLens 100K item id (u.item numbering), on a catalogue whose ratings came from "
+        "ml-100k and where the ingest linked an item to this movie (the lowest where it linked two); "
+        "null otherwise. The REST route /predicted-ratings takes these ids on such a catalogue.",
+    )
+    async def ml100k_id(self, info: Info) -> int | None:
+        return await info.context.loaders.ml100k_id.load(self._id)
 
     @strawberry.field(description="The language the movie was originally made in.")
     async def original_language(self, info: Info) -> Language | None:

@@ -7,20 +7,32 @@ from __future__ import annotations
 import strawberry
 
 from data.domain import parse_id, parse_stars
+from data.quotas import charge
+from schema.access import acting_user
 from schema.context import Info
 from schema.rating import Rating
+
+WRITE_HELP = ("The user is the signed-in one; `user` names another only for a service key (FORBIDDEN for a signed-in "
+              "user naming someone else). Writes are limited per user a minute and a day (RATE_LIMITED, with retryAfter).")
+
+
+def _writing_user(info: Info, user: strawberry.ID | None) -> int:
+    user_id = acting_user(info, user, "ratings")
+    charge(info.context.runtime.write_quotas, user_id)
+    return user_id
 
 
 @strawberry.type(description="Changes to users' ratings.")
 class Mutation:
     @strawberry.mutation(
-        description="Stores `user`'s rating of `movie` (TMDB id), replacing an earlier one; 0.5-5 stars in half stars. "
-        "A new user id is created. The user's next recommendations and predicted ratings take it into account."
+        description="Stores the user's rating of `movie` (TMDB id), replacing an earlier one; 0.5-5 stars in half stars. "
+        f"The user's next recommendations and predicted ratings take it into account. {WRITE_HELP}"
     )
-    async def rate_movie(self, info: Info, user: strawberry.ID, movie: strawberry.ID, rating: float) -> Rating:
-        user_id, movie_id, stars = parse_id(user, "user"), parse_id(movie, "movie"), parse_stars(rating)
-        return Rating.from_stored(await info.context.runtime.require_writer().rate(user_id, movie_id, stars))
+    async def rate_movie(self, info: Info, movie: strawberry.ID, rating: float, user: strawberry.ID | None = None) -> Rating:
+        movie_id, stars = parse_id(movie, "movie"), parse_stars(rating)
+        return Rating.from_stored(await info.context.runtime.require_writer().rate(_writing_user(info, user), movie_id, stars))
 
-    @strawberry.mutation(description="Removes `user`'s rating of `movie`: true if there was one, false if not.")
-    async def delete_rating(self, info: Info, user: strawberry.ID, movie: strawberry.ID) -> bool:
-        return await info.context.runtime.require_writer().delete(parse_id(user, "user"), parse_id(movie, "movie"))
+    @strawberry.mutation(description=f"Removes the user's rating of `movie`: true if there was one, false if not. {WRITE_HELP}")
+    async def delete_rating(self, info: Info, movie: strawberry.ID, user: strawberry.ID | None = None) -> bool:
+        movie_id = parse_id(movie, "movie")
+        return await info.context.runtime.require_writer().delete(_writing_user(info, user), movie_id)

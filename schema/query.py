@@ -6,6 +6,7 @@ from data.domain import MAX_ITEMS, parse_id
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
 from loaders.ratings import select_user_ratings
 from schema import lookup, place_names, recommender_fields
+from schema.access import acting_user
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -20,9 +21,12 @@ from schema.pagination import MAX_PAGE, Connection, connection, page_window
 from schema.person import Person
 from schema.rating import Rating
 from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter
+from schema.user import User
 
 PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
 NAME_HELP = "Look up by `id` or by `name` (case- and accent-insensitive); give exactly one."
+USER_HELP = ("The user is the signed-in one; `user` may name another only for a service key (FORBIDDEN for a signed-in "
+             "user naming someone else, UNAUTHENTICATED without credentials).")
 PREFIX_HELP = "Ordered by movie count; `name` keeps those whose name starts with it."
 
 
@@ -112,8 +116,9 @@ class Query:
         return await lookup.page(info, "language", Language.from_row, name, first, after)
 
     @strawberry.field(
-        description="The best movies, best first, at most `first` (up to 100), for a `user` (their stored ratings, "
-        "including ones just made with `rateMovie`) or for an anonymous visitor's `likes` (movie ids); give exactly one. "
+        description="The best movies, best first, at most `first` (up to 100), for a user (their stored ratings, "
+        "including ones just made with `rateMovie`) or for an anonymous visitor's `likes` (movie ids). The user is the "
+        "signed-in one; `user` names another only for a service key (else FORBIDDEN). "
         "Movies the user rated (or the liked ones) are left out unless `excludeRated` is false. A user the model does "
         "not know and who has rated nothing gets the most rated movies (`personalized: false`)."
     )
@@ -124,17 +129,25 @@ class Query:
         return await recommender_fields.recommend(info, user, likes, first, filter, exclude_rated)
 
     @strawberry.field(
-        description=f"The 1-5 star ratings `user` is predicted to give `items` (TMDB movie ids, at most {MAX_ITEMS}), "
-        "in the order asked, reflecting the user's latest stored ratings. Unknown movie ids are a NOT_FOUND error listing them."
+        description=f"The 1-5 star ratings the user is predicted to give `items` (TMDB movie ids, at most {MAX_ITEMS}), "
+        f"in the order asked, reflecting the user's latest stored ratings. {USER_HELP} Unknown movie ids are a NOT_FOUND error listing them."
     )
-    async def predicted_ratings(self, info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
-        return await recommender_fields.predicted_ratings(info, user, items)
+    async def predicted_ratings(self, info: Info, items: list[strawberry.ID], user: strawberry.ID | None = None) -> list[PredictedRating]:
+        return await recommender_fields.predicted_ratings(info, acting_user(info, user, "predicted ratings"), items)
 
-    @strawberry.field(description=f"A user's stored ratings, newest first. {PAGE_HELP}")
-    async def ratings(self, info: Info, user: strawberry.ID, first: int = 20, after: str | None = None) -> Connection[Rating]:
+    @strawberry.field(description=f"A user's stored ratings, newest first. {USER_HELP} {PAGE_HELP}")
+    async def ratings(self, info: Info, user: strawberry.ID | None = None, first: int = 20, after: str | None = None) -> Connection[Rating]:
         offset, limit = page_window(first, after)
-        rows, total = await select_user_ratings(info.context.loaders.db, parse_id(user, "user"), offset, limit)
+        rows, total = await select_user_ratings(info.context.loaders.db, acting_user(info, user, "ratings"), offset, limit)
         return connection(rows, Rating.from_stored, offset, total)
+
+    @strawberry.field(description="The signed-in user (UNAUTHENTICATED without a sign-in token).")
+    def viewer(self, info: Info) -> User:
+        return User(_user_id=acting_user(info, None, "account"))
+
+    @strawberry.field(description=f"A user by id. {USER_HELP}")
+    def user(self, info: Info, id: strawberry.ID) -> User:
+        return User(_user_id=acting_user(info, id, "account"))
 
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:

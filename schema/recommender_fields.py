@@ -10,6 +10,7 @@ from data.text import fold
 from loaders import recommender
 from loaders.movies import MovieQuery
 from schema import place_names
+from schema.access import acting_user
 from schema.context import Info
 from schema.input_limits import check_names
 from schema.pagination import page_window
@@ -32,15 +33,25 @@ async def recommend(
     exclude_rated: bool,
 ) -> list[Recommendation]:
     page_window(first, None)
-    if (user is None) == (likes is None):
+    if likes is None:  # the signed-in user's (or, for a service key, the one `user` names)
+        return await recommend_for_user(info, acting_user(info, user, "recommendations"), first, flt, exclude_rated)
+    if user is not None:
         raise BadInput("give exactly one of user (a known or new user id) and likes (movie ids an anonymous visitor likes)")
-    user_id = parse_id(user, "user") if user is not None else None
-    liked = None
-    if likes is not None:
-        if not likes:
-            raise BadInput("likes must name at least one movie")
-        check_item_count(len(likes))
-        liked = [parse_id(movie, "movie") for movie in likes]
+    if not likes:
+        raise BadInput("likes must name at least one movie")
+    check_item_count(len(likes))
+    return await _recommend(info, first, flt, exclude_rated, liked=[parse_id(movie, "movie") for movie in likes])
+
+
+async def recommend_for_user(info: Info, user_id: int, first: int, flt: RecommendFilter | None, exclude_rated: bool) -> list[Recommendation]:
+    """`recommend` for a user the caller may see (User.recommendations)."""
+    page_window(first, None)
+    return await _recommend(info, first, flt, exclude_rated, user_id=user_id)
+
+
+async def _recommend(
+    info: Info, first: int, flt: RecommendFilter | None, exclude_rated: bool, *, user_id: int | None = None, liked: list[int] | None = None
+) -> list[Recommendation]:
     within = _within(flt)  # the input first: a bad filter is BAD_USER_INPUT with or without a model
     scorer = info.context.scorer
     if first == 0:
@@ -54,11 +65,12 @@ async def recommend(
     ]
 
 
-async def predicted_ratings(info: Info, user: strawberry.ID, items: list[strawberry.ID]) -> list[PredictedRating]:
+async def predicted_ratings(info: Info, user_id: int, items: list[strawberry.ID]) -> list[PredictedRating]:
+    """For a user the caller may see: the door decides who (schema/access.py)."""
     check_item_count(len(items))
     movie_ids = [parse_id(item, "movie") for item in items]
     scorer = info.context.scorer
-    ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, parse_id(user, "user"), movie_ids)
+    ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, user_id, movie_ids)
     return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings)]
 
 

@@ -120,6 +120,21 @@ def _container_path(root: Path, path: str) -> Path:
     return root / path.lstrip("/")
 
 
+def test_the_images_settings_refuse_to_serve_until_auth_is_chosen(tmp_path: Path) -> None:
+    # The image listens on 0.0.0.0 and leaves MOVIEGRAPH_AUTH unset: its CMD must exit, naming the setting.
+    env = {name: value for name, value in DockerfileParser(path=str(ROOT / "Dockerfile")).envs.items() if name.startswith("MOVIEGRAPH_")}
+    assert env["MOVIEGRAPH_HOST"] == "0.0.0.0" and "MOVIEGRAPH_AUTH" not in env
+    env |= {"MOVIEGRAPH_DB_PATH": str(tmp_path / "moviegraph.sqlite3"), "MOVIEGRAPH_MODEL_DIR": str(tmp_path / "model"),
+            "MOVIEGRAPH_SEED_DIR": ""}
+    command = json.loads(_values(_stages()[-1], "CMD")[-1])
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEGRAPH_")}
+    done = subprocess.run([str(Path(sys.executable).parent / command[0]), *command[1:]], env={**clean, **env},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith("SettingsError: refusing to serve on 0.0.0.0 with MOVIEGRAPH_AUTH unset")
+    assert list(tmp_path.iterdir()) == []  # refused before copying or building anything
+
+
 def _run_logged(command: list[str], log: Path, cwd: Path, env: Mapping[str, str]) -> None:
     with log.open("ab") as out:
         out.write(f"$ {shlex.join(command)}\n".encode())

@@ -25,11 +25,14 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from api import graphiql
+from tests.conftest import copy_catalogue
 from tests.servers import HOST, free_port, serving, stop
+from tests.tokens import AUDIENCE, ISSUER, SECRET, claims, hs256
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 QUERY = "{ movie(id: 862) { title releaseDate } }"
+VIEWER = "{ viewer { id } }"
 T = TypeVar("T")
 
 pytestmark = [
@@ -123,13 +126,9 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
         stop(process)
 
 
-def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browser: DevTools) -> None:
-    with _direct.open(urllib.request.Request(f"{server}/graphql", headers={"Accept": "text/html"})) as response:
-        html = response.read().decode()
-    foreign = {url for url in re.findall(r"https?://[^\s\"'<>)]+", html) if not url.startswith(server)}
-    assert not foreign, f"the page references other hosts: {foreign}"
-
-    browser.send("Page.navigate", url=f"{server}/graphql?" + urllib.parse.urlencode({"q": QUERY}))
+def _run(browser: DevTools, server: str, query: str, expected: str) -> str:
+    """Opens GraphiQL on `query`, clicks its run button and waits for `expected` in the result pane."""
+    browser.send("Page.navigate", url=f"{server}/graphql?" + urllib.parse.urlencode({"q": query}))
     button = _wait_for(
         "GraphiQL's run button",
         lambda: browser.evaluate(
@@ -139,14 +138,14 @@ def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browse
         30,
         browser.diagnose,
     )
-    assert "movie(id: 862)" in browser.evaluate("document.querySelector('.graphiql-query-editor').innerText")
+    assert query.strip("{} ").split(" {")[0] in browser.evaluate("document.querySelector('.graphiql-query-editor').innerText")
 
     # GraphiQL introspects the schema first (a POST to /graphql); a click before that may be lost.
     _wait_for("GraphiQL's schema introspection", lambda: f"{server}/graphql" in browser.requested_urls() or None, 30, browser.diagnose)
 
     def shown() -> str | None:
         text = browser.evaluate("document.querySelector('.graphiql-response')?.innerText || ''")
-        return text if "Toy Story" in text else None
+        return text if expected in text else None
 
     def click_and_look() -> str | None:
         # A real click (mouse events at the button's centre), as a user would run the query; a
@@ -160,7 +159,16 @@ def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browse
             time.sleep(0.2)
         return None
 
-    result = _wait_for("the result pane to show the movie", click_and_look, 40, browser.diagnose)
+    return _wait_for(f"the result pane to show {expected}", click_and_look, 40, browser.diagnose)
+
+
+def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browser: DevTools) -> None:
+    with _direct.open(urllib.request.Request(f"{server}/graphql", headers={"Accept": "text/html"})) as response:
+        html = response.read().decode()
+    foreign = {url for url in re.findall(r"https?://[^\s\"'<>)]+", html) if not url.startswith(server)}
+    assert not foreign, f"the page references other hosts: {foreign}"
+
+    result = _run(browser, server, QUERY, "Toy Story")
     assert '"title": "Toy Story"' in result
     assert '"releaseDate": "1995-10-30"' in result
 
@@ -168,3 +176,21 @@ def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browse
     urls = browser.requested_urls()
     assert f"{server}/graphiql/graphiql@3.8.3/graphiql.min.js" in urls
     assert [url for url in urls if not url.startswith((server + "/", "data:", "blob:", "about:"))] == []
+
+
+def test_graphiql_sends_a_token_from_its_headers_tab(sample_db: Path, sample_model: Path, tmp_path: Path, browser: DevTools) -> None:
+    port = free_port()
+    server = f"http://{HOST}:{port}"
+    db = copy_catalogue(sample_db, tmp_path / "c.sqlite3")
+    command = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--port", str(port), "--db", str(db)]
+    env = {"MOVIEGRAPH_MODEL_DIR": str(sample_model), "MOVIEGRAPH_AUTH": "jwt", "MOVIEGRAPH_JWT_SECRET": SECRET,
+           "MOVIEGRAPH_JWT_ISSUER": ISSUER, "MOVIEGRAPH_JWT_AUDIENCE": AUDIENCE, "MOVIEGRAPH_JWT_NUMERIC_SUBJECTS": "true"}
+    with serving(command, f"{server}/health", tmp_path / "server.log", env):
+        assert "UNAUTHENTICATED" in _run(browser, server, VIEWER, "UNAUTHENTICATED")  # no token yet
+        # What the headers tab holds is kept in the page's storage (shouldPersistHeaders): put a
+        # token there, as typing it into the tab does, and reload.
+        headers = json.dumps({"Authorization": f"Bearer {hs256(claims('321'))}"})
+        browser.evaluate(f"localStorage.setItem('graphiql:headers', {json.dumps(headers)})")
+        result = _run(browser, server, VIEWER, '"id": "321"')
+        assert '"viewer"' in result and "UNAUTHENTICATED" not in result
+        assert "Bearer" in browser.evaluate("document.querySelector('.graphiql-editor-tool')?.innerText || ''")

@@ -1,10 +1,12 @@
 """MovieLens sources: the ml-100k and ml-latest-small readers, the checksum-verified download, and
 ingests with each source, checked against counts and links computed here from the raw files.
 
-The title matcher below (`_Matcher`) is written separately from data.movielens_sources on purpose:
-it states the linking policy (bridge by IMDb id, then a unique title at the year, then a year
-either side) with regexes and plain dicts, so the link rate the ingest reports is checked against
-a second implementation, and a handful of links are checked against TMDB ids known by hand.
+The title matcher below (`_Matcher`) is written separately from data.ml100k_links on purpose: it
+states the linking policy (an IMDb id in the URL the catalogue has; else the u.item title and the
+URL's IMDb title, through the bridge's IMDb ids, then the catalogue's titles: at the year, a year
+either side, the same without a person's name in front or sequel numerals, then two years off for
+a title that names one film) with regexes and plain dicts, so the link rate the ingest reports is
+checked against a second implementation, and a handful of links against TMDB ids known by hand.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import socket
 import sqlite3
 import threading
 import unicodedata
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from functools import partial
@@ -28,7 +31,7 @@ import pytest
 from data.download import fetch
 from data.errors import ChecksumError, IngestError
 from data.ingest import IngestResult, RatingsSource, ingest
-from data.movielens_sources import TitleIndex, title_keys
+from data.ml100k_links import TitleIndex, imdb_title, loose_keys, title_keys
 from data.readers import movielens_100k as ml100k
 from data.readers import movielens_latest as latest
 from data.readers._common import FileReport
@@ -46,6 +49,14 @@ KNOWN_LINKS = {
     177: 429,  # Good, The Bad and The Ugly, The (1966)
     198: 9322,  # Nikita (La Femme Nikita) (1990)
     919: 902,  # City of Lost Children, The (1995)
+    # Linked through the IMDb title of the URL, a loose key, or two years off (issue #12):
+    228: 154,  # Star Trek: The Wrath of Khan (1982): TMDB "Star Trek II: ..."
+    455: 9404,  # Jackie Chan's First Strike (1996): URL "Police Story 4: First Strike"
+    510: 346,  # Magnificent Seven, The (1954): URL "Shichinin no samurai", Seven Samurai
+    421: 454,  # William Shakespeare's Romeo and Juliet (1996): URL "Romeo + Juliet"
+    189: 530,  # Grand Day Out, A (1992): TMDB 1990
+    84: 25557,  # Robert A. Heinlein's The Puppet Masters (1994)
+    1591: 11220,  # Duoluo tianshi (1995): URL imdb-title-112913, Fallen Angels
 }
 # ml-latest-small's links.csv gives "Promesse, La (1996)" tmdbId 105045, which is Das Versprechen.
 WRONG_TMDB_LINK = (296, 105045)
@@ -166,23 +177,48 @@ def _ref_title_year(raw: str) -> tuple[str, int | None]:
     return (match[1], int(match[2])) if match else (raw.strip(), None)
 
 
+_SEQUELS = {"ii", "iii", "iv", "vi", "vii", "viii", "ix"}
+
+
+def _ref_loose(title: str) -> set[str]:
+    words = title.split()
+    # A leading full name in the possessive: two or more capitalised words, the last ending in 's.
+    for end, word in enumerate(words):
+        if word.endswith("'s"):
+            name = words[: end + 1]
+            if len(name) >= 2 and all(w[0].isupper() for w in name) and name[0].lower() not in ("the", "a", "an"):
+                title = " ".join(words[end + 1 :])
+            break
+    return {" ".join(w for w in key.split() if w not in _SEQUELS) for key in _ref_keys(title)} - {""}
+
+
 class _Matcher:
-    """(key, year) -> ids; a unique id at the year wins, else a unique id a year either side."""
+    """(kind, key, year) -> ids; the first tier with a candidate decides, a unique one links."""
+
+    TIERS = (("strict", (0,), False), ("strict", (-1, 1), False), ("loose", (0,), False), ("loose", (-1, 1), False),
+             ("strict", (-2, 2), True))
 
     def __init__(self) -> None:
-        self.ids: dict[tuple[str, int], set[int]] = {}
+        self.ids: dict[tuple[str, str, int], set[int]] = {}
 
     def add(self, title: str, year: int | None, target: int) -> None:
-        for key in _ref_keys(title):
-            self.ids.setdefault((key, year or 0), set()).add(target)
+        for kind, keys in (("strict", _ref_keys(title)), ("loose", _ref_loose(title))):
+            for key in keys:
+                self.ids.setdefault((kind, key, year or 0), set()).add(target)
+
+    def tier(self, names: list[tuple[str, int]], kind: str, offsets: tuple[int, ...], sole: bool) -> set[int]:
+        keys = [(key, year) for title, year in names for key in (_ref_keys(title) if kind == "strict" else _ref_loose(title))]
+        found = set().union(*(self.ids.get((kind, key, year + o), set()) for key, year in keys for o in offsets))
+        if sole and found:
+            every = set().union(*(ids for (k, key, _), ids in self.ids.items() if k == kind and key in {key for key, _ in keys}))
+            return found if every == found else set()
+        return found
 
     def find(self, title: str, year: int | None) -> int | None:
         if year is None:
             return None
-        keys = _ref_keys(title)
-        for years in ([year], [year - 1, year + 1]):
-            found = set().union(*(self.ids.get((key, y), set()) for key in keys for y in years))
-            if found:
+        for tier in self.TIERS:
+            if found := self.tier([(title, year)], *tier):
                 return next(iter(found)) if len(found) == 1 else None
         return None
 
@@ -205,10 +241,29 @@ def _expected_links(conn: sqlite3.Connection, ml100k_dir: Path, latest_dir: Path
     links = {}
     with open(ml100k_dir / "u.item", encoding="latin-1") as handle:
         for line in handle:
-            item, raw = line.split("|")[:2]
+            item, raw, _, _, url = line.split("|")[:5]
             title, year = _ref_title_year(raw)
-            imdb = bridge.find(title, year)
-            movie = by_imdb.get(imdb) if imdb is not None else direct.find(title, year)
+            number = re.search(r"imdb-title-(\d+)$", url)
+            if number and int(number[1]) in by_imdb:
+                links[int(item)] = by_imdb[int(number[1])]
+                continue
+            if year is None:
+                continue
+            names = [(title, year)]
+            search = urllib.parse.unquote_plus(url.split("?", 1)[1]) if "?" in url and not number else ""
+            if search:
+                other, other_year = _ref_title_year(search)
+                names.append((other, other_year or year))
+            movie, use_bridge = None, latest_dir is not None
+            for tier in _Matcher.TIERS:
+                imdb_ids = bridge.tier(names, *tier) if use_bridge else set()
+                if len(imdb_ids) == 1:
+                    movie = by_imdb.get(imdb_ids.pop())
+                    break
+                use_bridge = use_bridge and not imdb_ids
+                if movies := direct.tier(names, *tier):
+                    movie = movies.pop() if len(movies) == 1 else None
+                    break
             if movie is not None:
                 links[int(item)] = movie
     return links
@@ -341,8 +396,29 @@ def test_title_index_prefers_the_exact_year_and_refuses_ambiguity() -> None:
     assert index.find("Promise, The", 1993) == 1
     assert index.find("Crash", 1996) is None  # two films: no guess
     assert index.find("Dingo", 1992) == 5
-    assert index.find("Dingo", 1993) is None  # two years off
+    assert index.find("Dingo", 1993) == 5  # two years off: the one film of that title in any year
+    assert index.find("Dingo", 1994) is None  # three years off
+    assert index.find("Promise, The", 1997) is None  # two years off, but the title names two films
     assert index.find("Dingo", None) is None
+
+
+def test_loose_keys_drop_a_name_in_front_and_sequel_numerals() -> None:
+    assert loose_keys("Robert A. Heinlein's The Puppet Masters") == {"the puppet masters"}
+    assert loose_keys("Jackie Chan's First Strike") == {"first strike"}
+    assert loose_keys("Star Trek II: The Wrath of Khan") == loose_keys("Star Trek: The Wrath of Khan") == {"star trek the wrath of khan"}
+    # One word, or an article, is part of the title.
+    assert loose_keys("Schindler's List") == {"schindlers list"}
+    assert loose_keys("The Devil's Own") == {"the devils own"}
+    index = TitleIndex()
+    index.add("The Puppet Masters", 1994, 25557)
+    index.add("Puppet Masters", 1994, 1)  # without its article: another key, not a candidate
+    assert index.find("Robert A. Heinlein's The Puppet Masters", 1994) == 25557
+
+
+def test_imdb_title_reads_both_url_forms() -> None:
+    assert imdb_title("http://us.imdb.com/M/title-exact?Shichinin%20no%20samurai%20(1954)") == "Shichinin no samurai (1954)"
+    assert imdb_title("http://us.imdb.com/Title?Romeo+%2B+Juliet+(1996)") == "Romeo + Juliet (1996)"
+    assert imdb_title("http://us.imdb.com/M/title-exact/Independence%20(1997)") == "Independence (1997)"
 
 
 # --- download ---------------------------------------------------------------------------------
@@ -444,6 +520,9 @@ def test_ml100k_rating_rows_are_the_ratings_of_linked_items(
     ratings = _ml100k_ratings(movielens_data / "ml-100k")
     expected = _keep_newest(ratings, expected_links)
     assert _db_ratings(conn) == expected
+    # The links are stored for the REST route, and the catalogue says its ratings use ml-100k ids.
+    assert dict(conn.execute("SELECT ml100k_id, movie_id FROM ml100klink")) == expected_links
+    assert dict(conn.execute("SELECT key, value FROM ingestinfo"))["ratings_id_space"] == "ml-100k"
     linked = sum(1 for _, item, _, _ in ratings if item in expected_links)
     report = _report(result, "ml-100k/u.data")
     assert report.loaded == len(expected)
@@ -490,3 +569,7 @@ def test_ml_latest_small_counts_match_the_raw_files(
     users = {user for user, _ in expected}
     assert {user for (user,) in conn.execute("SELECT id FROM user")} == users
     assert result.facts["movielens"] == str(folder)
+    # The REST route takes the ratings' own movieIds: the stored links include every one of them.
+    stored = dict(conn.execute("SELECT movielens_id, movie_id FROM movielenslink"))
+    assert {movielens_id: stored.get(movielens_id) for movielens_id in to_movie} == to_movie
+    assert dict(conn.execute("SELECT key, value FROM ingestinfo"))["ratings_id_space"] == "movielens"

@@ -14,6 +14,8 @@ def _evaluation() -> Evaluation:
         "data": {"ml_100k_items": 1682, "ml_100k_items_linked_to_catalogue": 1562},
         "rating": {"splits": {s: {m: accuracy for m in ("model", "global_mean", "bias_baseline")} for s in RATING_SPLITS},
                    "mean": {m: accuracy for m in ("model", "global_mean", "bias_baseline")}},
+        "served_u1": {"served_rmse": 0.9012, "raw_rmse": 0.9, "raw_rmse_same_pairs": 0.8998, "test_ratings": 20000,
+                      "test_ratings_served": 19946, "test_ratings_unlinked": 54},
         "ranking_ml100k": {m: ranking for m in ("hybrid", "collaborative", "popularity")},
         "ranking_ratings_small": {**{m: ranking for m in ("hybrid", "collaborative", "popularity")}, "ratings": {"train": 8, "test": 2}},
         "cold_start": {"hybrid": {"auc": 0.75}, "collaborative": {"auc": 0.5}, "held_out": {"movies": 420, "ratings": 7000, "users": 600}},
@@ -32,5 +34,6 @@ def test_the_report_has_json_markdown_and_three_png_plots(tmp_path: Path) -> Non
     markdown = paths[1].read_text()
     assert "| cold_start.hybrid.auc | >= 0.7 | 0.7 | yes |" in markdown
     assert "| **mean** | **0.9 / 0.7** |" in markdown
+    assert "RMSE 0.9012 on 19,946 of 20,000 test ratings (54 of unlinked items cannot be asked for); the raw files' 0.9 on all, 0.8998" in markdown
     for plot in paths[2:]:
         assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -51,11 +51,14 @@ class Outcome:
 
 class Burst:
     """`clients` threads, client c sending writes[c::clients] one after another on a kept-alive
-    connection. `pace(i)` runs before each client's i-th write. A client stops at its first broken
-    connection (the server is gone), so a burst survives the server being killed."""
+    connection, each write with `headers(user)` (the user's own token). `pace(i)` runs before each
+    client's i-th write. A client stops at its first broken connection (the server is gone), so a
+    burst survives the server being killed."""
 
-    def __init__(self, url: str, writes: list[Write], clients: int, pace: Callable[[int], None] | None = None) -> None:
+    def __init__(self, url: str, writes: list[Write], clients: int, pace: Callable[[int], None] | None = None,
+                 headers: Callable[[int], dict[str, str]] = lambda user: {}) -> None:
         self.url = url
+        self._headers = headers
         self.outcome = Outcome()
         self._lock = threading.Lock()
         self._pace = pace
@@ -87,7 +90,8 @@ class Burst:
                     self._pace(i)
                 sent = time.monotonic()
                 try:
-                    response = client.post(self.url, json={"query": RATE, "variables": write._asdict() | {"user": str(write.user), "movie": str(write.movie)}})
+                    variables = write._asdict() | {"user": str(write.user), "movie": str(write.movie)}
+                    response = client.post(self.url, json={"query": RATE, "variables": variables}, headers=self._headers(write.user))
                 except httpx.TransportError:
                     with self._lock:
                         self.outcome.unanswered[write.user, write.movie] = write.rating

@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.burst import Burst, Write, plan
-from tests.reliability.deployment import MOVIEGRAPH, DataDir, Server, serve, stored_ratings
+from tests.reliability.burst import RATE, Burst, Write, plan
+from tests.reliability.deployment import MOVIEGRAPH, DataDir, Server, serve, stored_ratings, user_headers
 from tests.servers import stop
 
 CLIENTS = 8
@@ -49,7 +49,7 @@ def _rating_count(db: Path) -> int:
 
 
 def _trained_at(server: Server) -> str:
-    body = httpx.post(server.graphql, json={"query": MODEL_INFO}, trust_env=False, timeout=30).json()
+    body = httpx.post(server.graphql, json={"query": MODEL_INFO}, headers=server.service_headers, trust_env=False, timeout=30).json()
     assert "errors" not in body, body
     return str(body["data"]["modelInfo"]["trainedAt"])
 
@@ -65,13 +65,18 @@ def test_8_clients_store_every_rating_exactly_once(data_dir: DataDir, tmp_path: 
     assert len(expected) == len(writes) == USERS * movies
     before = _rating_count(data_dir.db)
     with serve(data_dir, tmp_path / "server.log") as server:
-        outcome = Burst(server.graphql, writes, CLIENTS).run()
+        outcome = Burst(server.graphql, writes, CLIENTS, headers=user_headers).run()
         print(f"\n{CLIENTS} clients x {len(writes) // CLIENTS} rateMovie: {outcome.summary()}")
         assert outcome.failures == []
         assert outcome.acknowledged == expected
         # Read while the server still runs: an acknowledged rating is committed, not merely buffered.
         assert stored_ratings(data_dir.db, FIRST_USER) == expected
         assert _rating_count(data_dir.db) == before + len(writes)
+        # Authentication is on: the same write without the user's token is refused, and stores nothing.
+        variables = {"user": str(FIRST_USER), "movie": str(writes[0].movie), "rating": 0.5}
+        anonymous = httpx.post(server.graphql, json={"query": RATE, "variables": variables}, trust_env=False, timeout=30).json()
+        assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert stored_ratings(data_dir.db, FIRST_USER) == expected
         assert _tracebacks(server) == []
     # A clean stop folds the -wal into the catalogue: the file alone holds every rating.
     assert sorted(path.name for path in data_dir.folder.glob("catalogue.sqlite3*")) == ["catalogue.sqlite3"]
@@ -107,7 +112,7 @@ def test_4000_ratings_are_stored_while_train_swaps_the_model(data_dir: DataDir, 
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             watcher.start()
-            burst = Burst(server.graphql, writes, CLIENTS, pace=pace).start()
+            burst = Burst(server.graphql, writes, CLIENTS, pace=pace, headers=user_headers).start()
             output, _ = train.communicate(timeout=300)
             trained = time.monotonic()
             outcome = burst.join()

@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.reliability.burst import RATE, Burst, plan
-from tests.reliability.deployment import DataDir, integrity, serve, stored_ratings
+from tests.reliability.deployment import DataDir, integrity, serve, stored_ratings, user_headers
 from tests.schema.test_live_ratings import PREDICT, _expected_ratings
 
 FIRST_USER = 8_200_000
@@ -72,7 +72,7 @@ def _tracebacks(log: Path) -> list[str]:
 def test_every_acknowledged_rating_survives_a_sigkill_mid_burst(data_dir: DataDir, tmp_path: Path) -> None:
     writes = plan(_first_movies(data_dir.db, 100), FIRST_USER, users=20)  # 2,000 planned, 4 clients
     with serve(data_dir, tmp_path / "killed.log") as server:
-        burst = Burst(server.graphql, writes, clients=4).start()
+        burst = Burst(server.graphql, writes, clients=4, headers=user_headers).start()
         deadline = time.monotonic() + 120
         while burst.acknowledged_count() < 150 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -90,7 +90,8 @@ def test_every_acknowledged_rating_survives_a_sigkill_mid_burst(data_dir: DataDi
     assert {key: stored[key] for key in stored.keys() - outcome.acknowledged.keys()}.items() <= outcome.unanswered.items()
     assert integrity(data_dir.db) == "ok"
 
-    with serve(data_dir, tmp_path / "restarted.log") as server, httpx.Client(base_url=server.url, trust_env=False, timeout=30) as client:
+    with serve(data_dir, tmp_path / "restarted.log") as server, \
+            httpx.Client(base_url=server.url, headers=server.service_headers, trust_env=False, timeout=30) as client:
         items = _first_movies(data_dir.db, 110)[100:]  # movies no test user rated
         for user in sorted({user for user, _ in outcome.acknowledged})[:3]:
             ratings = {movie: stars for (u, movie), stars in stored.items() if u == user}
@@ -225,7 +226,8 @@ def test_a_read_only_data_folder_serves_reads_and_refuses_ratings_clearly(
     with contextlib.closing(sqlite3.connect(f"{data_dir.db.as_uri()}?mode=ro&immutable=1", uri=True)) as conn:
         ratings = conn.execute("SELECT count(*) FROM rating").fetchone()[0]
     log = tmp_path / "server.log"
-    with serve(data_dir, log, wrapper=read_only) as server, httpx.Client(base_url=server.url, trust_env=False, timeout=30) as client:
+    with serve(data_dir, log, wrapper=read_only) as server, \
+            httpx.Client(base_url=server.url, headers=server.service_headers, trust_env=False, timeout=30) as client:
         ready = client.get("/ready").json()
         assert ready["counts"]["ratings"] == ratings and ready["model"] == "serving"
         assert _data(client, MOVIE, id=str(movie))["movie"]["title"] == _title(data_dir.db, movie)
