@@ -11,6 +11,7 @@ next turn, and other requests, probes included, get theirs in between.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable
 from contextvars import ContextVar
 from typing import TypeVar
@@ -21,29 +22,49 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 SLICE = 0.01  # seconds of a request's work between the loop's other turns
+MAX_BATCH = 4096  # waiters woken in one turn at most
 
 
 class Turns:
+    """A request's slices of the loop. Waiters queue in order, and each new turn wakes only a batch
+    of them: waking every waiter on every turn (to let each re-check the clock) cost O(waiters) per
+    turn, quadratic over a large answer (one costly query took 11 s, four at once over 120 s). The
+    batch doubles while a whole batch fits in a slice and halves when one overruns it."""
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.slice_started = loop.time()
-        self._next: asyncio.Future[None] | None = None
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._batch = 1
+        self._overran = False
+        self._scheduled = False
 
     async def wait(self) -> None:
         """Returns at once within the request's slice; past it, in a later turn of the loop."""
         while self.loop.time() - self.slice_started >= SLICE:
-            if self._next is None:
-                self._next = self.loop.create_future()
+            future = self.loop.create_future()
+            self._waiting.append(future)
+            if not self._scheduled:
+                self._scheduled = True
                 self.loop.call_soon(self._new_slice)  # runs in the loop's next iteration, after I/O is polled
-            # Shielded: the future is every waiter's, and one waiter cancelled (its request gone,
-            # a sibling field's error) must not cancel it for the others.
-            await asyncio.shield(self._next)
+            await future  # a cancelled waiter's future is cancelled too, and skipped when its turn comes
+            if self.loop.time() - self.slice_started >= SLICE:
+                self._overran = True
 
     def _new_slice(self) -> None:
-        turn, self._next = self._next, None
+        self._batch = max(1, self._batch // 2) if self._overran else min(2 * self._batch, MAX_BATCH)
+        self._overran = False
         self.slice_started = self.loop.time()
-        if turn is not None and not turn.done():
-            turn.set_result(None)
+        woken = 0
+        while self._waiting and woken < self._batch:
+            future = self._waiting.popleft()
+            if not future.done():
+                future.set_result(None)
+                woken += 1
+        # The woken resume first in the next iteration (their wake-ups were scheduled first), then this.
+        self._scheduled = bool(self._waiting)
+        if self._scheduled:
+            self.loop.call_soon(self._new_slice)
 
 
 current: ContextVar[Turns | None] = ContextVar("moviegraph_turns", default=None)
