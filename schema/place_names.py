@@ -3,13 +3,17 @@ an ISO code and a folded name; pycountry knows the English names and their varia
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pycountry
 
 from data.text import fold
 from loaders.movies import PlaceName
 
+D = TypeVar("D", bound=pycountry.db.Data)
 
-def _lookup(database: pycountry.db.Database, text: str) -> str | None:
+
+def _lookup(database: pycountry.db.Database[D], text: str) -> str | None:
     try:
         return getattr(database.lookup(text), "alpha_2", None)
     except LookupError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.scalars import JSON
 
 from data.domain import check_item_count, parse_id
 from data.errors import BadInput
@@ -81,4 +82,4 @@ def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
 
 def model_info(info: Info) -> ModelInfo:
     described = info.context.scorer.model_info
-    return ModelInfo(version=described.version, trained_at=described.trained_at, metrics=described.metrics)
+    return ModelInfo(version=described.version, trained_at=described.trained_at, metrics=JSON(described.metrics))
