@@ -84,7 +84,7 @@ class RatingWriter:
     @classmethod
     async def open(cls, path: Path) -> RatingWriter:
         """A writer on the catalogue at `path`; WritesUnavailable when it cannot be written."""
-        if not path.is_file():
+        if not await asyncio.to_thread(path.is_file):
             raise WritesUnavailable(f"no catalogue at {path} to store ratings in")
         # SQLite writes the file and creates its -wal and -shm files beside it; without this check a
         # read-only folder shows only as "unable to open database file".
@@ -96,7 +96,7 @@ class RatingWriter:
             connection = await aiosqlite.connect(path, isolation_level=None, cached_statements=16)
         except sqlite3.Error as exc:
             raise WritesUnavailable(f"cannot open {path} for writing: {exc}") from exc
-        opened = path.stat()
+        opened = await asyncio.to_thread(path.stat)
         writer = cls(connection, path, (opened.st_dev, opened.st_ino))
         try:
             await connection.execute("PRAGMA busy_timeout = 5000")  # ms: wait out another process's write

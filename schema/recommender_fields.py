@@ -70,7 +70,7 @@ async def predicted_ratings(info: Info, user_id: int, items: list[strawberry.ID]
     movie_ids = [parse_id(item, "movie") for item in items]
     scorer = info.context.scorer
     ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, user_id, movie_ids)
-    return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings)]
+    return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings, strict=True)]
 
 
 def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:

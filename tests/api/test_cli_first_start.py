@@ -77,7 +77,7 @@ def test_an_existing_catalogue_and_model_are_left_alone(seed: Path, sample_db: P
 def test_a_seed_folder_without_a_catalogue_is_refused_before_anything_is_written(seed: Path, tmp_path: Path) -> None:
     (seed / SEED_DB).unlink()
     data = tmp_path / "data"
-    with pytest.raises(SettingsError, match="MOVIEGRAPH_SEED_DIR has no moviegraph.sqlite3"):
+    with pytest.raises(SettingsError, match=r"MOVIEGRAPH_SEED_DIR has no moviegraph\.sqlite3"):
         prepare_first_start(Settings(db_path=data / "moviegraph.sqlite3", model_dir=data / "model", seed_dir=str(seed)))
     assert list(data.iterdir()) == []
 

@@ -165,7 +165,10 @@ def test_search_is_prefix_word_order_and_accent_tolerant(gql: Gql) -> None:
 
 
 def test_pages_walk_the_whole_list(gql: Gql) -> None:
-    query = "query($after: String) { movies(filter: {yearFrom: 1995, yearTo: 1995}, first: 40, after: $after) { totalCount edges { node { title } } pageInfo { hasNextPage endCursor } } }"
+    query = (
+        "query($after: String) { movies(filter: {yearFrom: 1995, yearTo: 1995}, first: 40, after: $after) "
+        "{ totalCount edges { node { title } } pageInfo { hasNextPage endCursor } } }"
+    )
     seen: list[str] = []
     after = None
     while True:

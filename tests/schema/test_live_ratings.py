@@ -25,10 +25,16 @@ from ml.features import FeatureParams
 from tests.conftest import copy_catalogue
 from tests.schema.conftest import post
 
-RATE = "mutation($user: ID!, $movie: ID!, $rating: Float!) { rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id title } } }"
+RATE = (
+    "mutation($user: ID!, $movie: ID!, $rating: Float!) "
+    "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id title } } }"
+)
 DELETE = "mutation($user: ID!, $movie: ID!) { deleteRating(user: $user, movie: $movie) }"
 PREDICT = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { rating movie { id } } }"
-RECOMMEND = "query($user: ID, $likes: [ID!], $first: Int!) { recommend(user: $user, likes: $likes, first: $first) { personalized score movie { id } } }"
+RECOMMEND = (
+    "query($user: ID, $likes: [ID!], $first: Int!) "
+    "{ recommend(user: $user, likes: $likes, first: $first) { personalized score movie { id } } }"
+)
 NEW_USER = "7000001"
 
 
@@ -179,9 +185,12 @@ def test_training_reads_the_stored_ratings_and_records_its_snapshot(client: Test
 
 def test_ratings_lists_a_users_ratings_newest_first(client: TestClient, db_path: Path) -> None:
     user, movies = "7000007", _movies(db_path, 3, offset=60)
-    for stars, movie in zip([1.5, 4.0, 3.0], movies):
+    for stars, movie in zip([1.5, 4.0, 3.0], movies, strict=True):
         _data(client, RATE, user=user, movie=str(movie), rating=stars)
-    query = "query($user: ID!, $after: String) { ratings(user: $user, first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { node { rating movie { id } } } } }"
+    query = (
+        "query($user: ID!, $after: String) { ratings(user: $user, first: 2, after: $after) "
+        "{ totalCount pageInfo { endCursor hasNextPage } edges { node { rating movie { id } } } } }"
+    )
     first = _data(client, query, user=user, after=None)["ratings"]
     second = _data(client, query, user=user, after=first["pageInfo"]["endCursor"])["ratings"]
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
