@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from api.hosts import LOOPBACK_NAMES, AllowedHosts, host_name, served_hosts
-from api.settings import Settings, SettingsError
+from api.settings import Settings
+from data.errors import SettingsError
 
 
 @pytest.mark.parametrize(("name", "value"), [

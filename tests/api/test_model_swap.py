@@ -6,25 +6,27 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-import loaders
 from api.app import create_app
 from api.settings import Settings
 from loaders._common import Database
+from loaders.movies import select_movies_by_ids
 from loaders.rows import MovieRow
 from ml.scoring import Similar
 
 INFO = "{ modelInfo { trainedAt } recommend(user: 4, first: 3) { score } }"
 
 
-def _info(client: TestClient) -> dict:
+def _info(client: TestClient) -> dict[str, Any]:
     body = client.post("/graphql", json={"query": INFO}).json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def _publish(source: Path, target: Path, name: str) -> Path:
@@ -80,14 +82,14 @@ def test_a_swap_while_a_request_waits_does_not_mix_two_models(sample_db: Path, s
         models = client.app.state.runtime.models  # type: ignore[attr-defined]
         serving = models.scorer
         expected = serving.similar(862, 1)[0].score
-        real = loaders.select_movies_by_ids
+        real = select_movies_by_ids
 
         async def swapping(db: Database, ids: Sequence[int]) -> list[MovieRow | None]:
             rows = await real(db, ids)
             models.scorer = _OtherModel()  # the watcher publishing a new model mid-request
             return rows
 
-        monkeypatch.setattr(loaders, "select_movies_by_ids", swapping)
+        monkeypatch.setattr("loaders.select_movies_by_ids", swapping)  # where the DataLoaders are made
         query = '{ modelInfo { version } movie(id: "862") { similar(first: 1) { score } } }'
         body = client.post("/graphql", json={"query": query}).json()
         assert "errors" not in body, body

@@ -48,7 +48,7 @@ def counts(shared_data: Path) -> RawCounts:
 
 
 def _count(db: sqlite3.Connection, sql: str) -> int:
-    return db.execute(sql).fetchone()[0]
+    return int(db.execute(sql).fetchone()[0])
 
 
 def test_counts_equal_counts_from_the_raw_files(real: tuple[IngestResult, sqlite3.Connection], counts: RawCounts) -> None:

@@ -73,7 +73,7 @@ def test_a_failing_train_leaves_the_old_artifact_serving(
             raise OSError(28, "No space left on device")
         real_save(path, array, allow_pickle=allow_pickle)
 
-    monkeypatch.setattr(artifact.np, "save", disk_full)
+    monkeypatch.setattr("ml.artifact.np.save", disk_full)
     with pytest.raises(OSError, match="No space left"):
         main(["train", "--db", str(sample_db), "--model-dir", str(model_dir), *TINY_CLI])
     assert artifact.load(model_dir).manifest == before

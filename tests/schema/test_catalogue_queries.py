@@ -67,7 +67,7 @@ def test_runtime_and_year_by_title_returns_every_namesake(gql: Gql, folder: Path
 
 def test_collection_of_a_title_with_count_total_and_average_revenue(gql: Gql, folder: Path) -> None:
     members = [m for m in raw.movies(folder).values() if (m["belongs_to_collection"] or {}).get("name") == "Toy Story Collection"]
-    revenues = [raw.amount(m, "revenue") for m in members if raw.amount(m, "revenue")]
+    revenues = [revenue for revenue in (raw.amount(m, "revenue") for m in members) if revenue]
     query = '{ movies(filter: {title: "toy story"}) { edges { node { collection { movieCount totalRevenue averageRevenue movies { title } } } } } }'
     collection = gql(query)["movies"]["edges"][0]["node"]["collection"]
     assert collection["movieCount"] == len(members)

@@ -85,8 +85,12 @@ def test_the_fold_reads_each_fragment_once_and_stops_at_its_budget() -> None:
 
 def test_cycles_and_unknown_fragments_fold_to_nothing() -> None:
     document = parse("fragment A on Movie { ...B } fragment B on Movie { ...A ...Nope }")
-    folder: FragmentFold[None, int] = FragmentFold(
-        fragments_of(document), lambda f, _: 1 + sum(folder.spread(s.name.value, None) for s in f.selection_set.selections), 0)  # type: ignore[attr-defined]
+
+    def fold(fragment: FragmentDefinitionNode, _: None) -> int:
+        spreads = [s for s in fragment.selection_set.selections if isinstance(s, FragmentSpreadNode)]
+        return 1 + sum(folder.spread(s.name.value, None) for s in spreads)
+
+    folder: FragmentFold[None, int] = FragmentFold(fragments_of(document), fold, 0)
     assert folder.spread("A", None) == 2  # A, B; the spread of A inside B and the unknown one add nothing
     assert any("Unknown fragment 'Nope'" in m for m in messages("{ movie(id: 1) { ...Nope } }"))
 

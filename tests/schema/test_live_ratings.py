@@ -58,7 +58,8 @@ def _stored(db_path: Path, user: str) -> dict[int, float]:
 def _data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
     body = post(client, query, variables)
     assert "errors" not in body, body["errors"]
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def _error_code(client: TestClient, query: str, **variables: Any) -> str:
@@ -125,7 +126,8 @@ def _expected_ratings(model_dir: Path, ratings: dict[int, float], items: list[in
     solution = np.linalg.lstsq(augmented, np.concatenate([residuals, np.zeros(len(penalties))]), rcond=None)[0]
     bias, weights = solution[0], solution[1:]
     raw = head.mu + bias + head.item_bias[asked] + model.unit_vectors[asked] @ weights
-    return np.clip(raw, 1, 5)
+    clipped: np.ndarray = np.clip(raw, 1, 5)
+    return clipped
 
 
 def test_a_new_users_ratings_count_on_the_next_request(client: TestClient, db_path: Path, sample_model: Path) -> None:

@@ -36,7 +36,8 @@ def db(sample_db: Path) -> sqlite3.Connection:
 def _data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
     body = post(client, query, variables)
     assert "errors" not in body, body["errors"]
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def _busiest_user(db: sqlite3.Connection) -> int:
