@@ -44,25 +44,26 @@ def test_new_artifact_is_swapped_in_and_a_corrupt_one_refused(sample_db: Path, s
     first = _publish(sample_model, target, "v1")
     settings = Settings(db_path=sample_db, model_dir=target, model_poll_seconds=3600)
     with TestClient(create_app(settings)) as client:
-        models = client.app.state.runtime.models  # type: ignore[attr-defined]
+        models = client.app.state.runtime.models  # type: ignore[attr-defined]  # TestClient.app is a bare ASGI callable
+        assert client.portal is not None  # set while the client's `with` block runs
         before = _info(client)
 
         second = _publish(sample_model, target, "v2")
         manifest = second / "manifest.json"
         manifest.write_text(manifest.read_text().replace(before["modelInfo"]["trainedAt"], "2030-01-01T00:00:00+00:00"))
-        assert client.portal.call(models.refresh) is True  # type: ignore[union-attr]
+        assert client.portal.call(models.refresh) is True
         assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
 
         corrupt = _publish(sample_model, target, "v3")
         (corrupt / "item_biases.npy").write_bytes(b"not a numpy file")
-        assert client.portal.call(models.refresh) is False  # type: ignore[union-attr]
+        assert client.portal.call(models.refresh) is False
         assert "refused" in models.problem
         assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
 
         nan = _publish(sample_model, target, "v4")
         biases = np.load(nan / "item_biases.npy")
         np.save(nan / "item_biases.npy", np.full_like(biases, np.nan))
-        assert client.portal.call(models.refresh) is False  # type: ignore[union-attr]
+        assert client.portal.call(models.refresh) is False
         assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
     assert first.is_dir()
 

@@ -97,7 +97,8 @@ def test_company_success(gql: Gql, folder: Path) -> None:
     assert data["movieCount"] == len(pixar)
     assert data["totalRevenue"] == sum(raw.amount(m, "revenue") or 0 for m in pixar)
     assert data["totalBudget"] == sum(raw.amount(m, "budget") or 0 for m in pixar)
-    returns = [raw.amount(m, "revenue") / raw.amount(m, "budget") for m in pixar if raw.amount(m, "revenue") and raw.amount(m, "budget")]  # type: ignore[operator]
+    known = [(raw.amount(m, "revenue"), raw.amount(m, "budget")) for m in pixar]
+    returns = [revenue / budget for revenue, budget in known if revenue and budget]
     assert data["averageReturn"] == pytest.approx(mean(returns))
 
 
