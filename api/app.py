@@ -20,7 +20,8 @@ from starlette.routing import Route
 from api import graphiql, request_log, rest
 from api.authentication import Authenticate, Authenticator
 from api.body_reader import BodyReader
-from api.graphql_app import MoviegraphGraphQL, RecordOperation
+from api.deadline import Deadline
+from api.graphql_app import CostRateLimit, MoviegraphGraphQL, RecordOperation
 from api.hosts import AllowedHosts
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.memory import ReturnMemory
@@ -33,10 +34,16 @@ from loaders.rating_writer import RatingWriter
 from loaders.runtime import Runtime, Unavailable
 from loaders.stats import longest_lists_of, table_counts
 from ml.model_holder import ModelHolder
-from schema import build_schema
+from schema import Extension, build_schema
 from schema.cost import LongestLists
 
 logger = logging.getLogger(__name__)
+
+# What clients (and the public /ready) are told of a part that could not be opened: what to do,
+# never a path or an exception's text; the log has those.
+NO_CATALOGUE = ("the server has no readable catalogue (its log says why); build one with `moviegraph ingest` "
+                "(or `moviegraph serve`, which ingests the embedded sample), then restart the server")
+NO_WRITER = "the server cannot write to its catalogue (its log says why); make the catalogue's folder writable and restart the server"
 
 
 async def health(request: Request) -> JSONResponse:
@@ -63,14 +70,15 @@ async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
         return await RatingWriter.open(db_path)
     except WritesUnavailable as exc:
         logger.error("%s; serving read-only: rating mutations answer WRITES_UNAVAILABLE", exc)
-        return Unavailable(str(exc))
+        return Unavailable(NO_WRITER)
 
 
-def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticator) -> list[Middleware]:
+def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticator, buckets: TokenBuckets | None) -> list[Middleware]:
     """Outermost first: the log sees every answer, refusals included; a foreign Host is refused
     before anything else; CORS headers reach a browser on a 401, 429 or 413 too, and a preflight is
     answered before the limits count it; the identity is known before the rate limit, which keys on
-    it; the body is bounded in size before it is read in time."""
+    it; the body is bounded in size before it is read in time; the deadline starts once the body
+    has arrived (a slow body is the body timeout's)."""
     stack = [Middleware(request_log.RequestLog, metrics=metrics),
              Middleware(ReturnMemory),
              Middleware(AllowedHosts, hosts=settings.allowed_hosts or ("*",))]
@@ -79,22 +87,21 @@ def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticat
                                 allow_headers=["content-type", "x-request-id", "authorization", "x-api-key"],
                                 expose_headers=["retry-after", "x-request-id", "www-authenticate"]))
     stack.append(Middleware(Authenticate, authenticator=authenticator))
-    if settings.rate_limit:
-        buckets = TokenBuckets(settings.rate_limit, settings.rate_burst)
+    if buckets is not None:
         stack.append(Middleware(RateLimit, buckets=buckets, on_refused=metrics.rate_limited.inc))
     stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     stack.append(Middleware(BodyReader, timeout=settings.body_timeout))
+    stack.append(Middleware(Deadline, seconds=settings.deadline_seconds))
     return stack
 
 
-async def _open_database(db_path: Path) -> Database | Unavailable:
+async def _open_database(db_path: Path, readers: int) -> Database | Unavailable:
     """The catalogue, or why there is none, so /health and GraphiQL still answer."""
     try:
-        return await Database.open(db_path)
+        return await Database.open(db_path, readers)
     except DatabaseUnavailable as exc:
-        problem = f"{exc}; then restart the server"
-        logger.error("%s; serving without a catalogue: queries answer DATABASE_UNAVAILABLE, /ready 503", problem)
-        return Unavailable(problem)
+        logger.error("%s; then restart the server; serving without a catalogue: queries answer DATABASE_UNAVAILABLE, /ready 503", exc)
+        return Unavailable(NO_CATALOGUE)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -106,7 +113,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
         writer = await _open_writer(settings.db_path)
         await authenticator.start()
-        runtime = Runtime(database=await _open_database(settings.db_path), writer=writer, models=ModelHolder(settings.model_dir, settings.db_path),
+        database = await _open_database(settings.db_path, settings.db_readers)
+        runtime = Runtime(database=database, writer=writer, models=ModelHolder(settings.model_dir, settings.db_path),
                           # Per user and process; with authentication off, the `user` a request names is anyone's to write.
                           write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else ())
         app.state.runtime = runtime
@@ -129,8 +137,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     request_log.configure(settings.log_level)
     metrics = Metrics()
     longest = LongestLists()  # the query cost's list lengths, read from the catalogue in the lifespan
+    buckets = TokenBuckets(settings.rate_limit, settings.rate_burst) if settings.rate_limit else None
+    extensions: list[Extension] = [RecordOperation]
+    if settings.rate_limit and settings.rate_cost:
+        # A client may spend one query of the maximum cost at once.
+        costs = TokenBuckets(settings.rate_cost, settings.max_query_cost)
+        extensions.append(lambda: CostRateLimit(costs, longest))
     schema = build_schema(introspection=settings.introspection, max_cost=settings.max_query_cost, longest_lists=longest,
-                          extensions=[RecordOperation])
+                          extensions=extensions)
     graphql = MoviegraphGraphQL(schema)
     routes = [
         Route("/health", health),
@@ -140,7 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes,
         *graphiql.routes(),
     ]
-    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, authenticator), lifespan=lifespan,
+    app = Starlette(routes=routes, middleware=_middleware(settings, metrics, authenticator, buckets), lifespan=lifespan,
                     exception_handlers=rest.exception_handlers)
     app.state.settings = settings
     return app

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLObjectType,
     InlineFragmentNode,
     SelectionSetNode,
@@ -26,11 +28,11 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from api import graphiql, request_json
-from api.limits import error_body
-from data.errors import QuotaExceeded
+from api.limits import TokenBuckets, error_body, rate_key, too_many
 from schema.context import Context
+from schema.cost import LongestLists, estimate
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
-from schema.errors import code_parse_errors
+from schema.errors import code_parse_errors, is_unexpected, masked
 
 # Client-supplied operation names are free text: the log keeps this much of one.
 MAX_OPERATION_NAME = 100
@@ -99,6 +101,29 @@ class RecordOperation(SchemaExtension):
         request.state.graphql = outcome
 
 
+class CostRateLimit(SchemaExtension):
+    """Charges each operation's estimated cost to its client's bucket (keyed as the request limit
+    keys: a signed-in identity's, else the address's) before it runs, and refuses it (RATE_LIMITED,
+    HTTP 429) when the bucket cannot pay: the request limit counts requests alike, so without this
+    one client could keep the server busy with its costliest queries."""
+
+    def __init__(self, buckets: TokenBuckets, longest: LongestLists) -> None:
+        super().__init__()
+        self.buckets = buckets
+        self.longest = longest
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        request = context.context.request if isinstance(context.context, Context) else None
+        if context.result is None and request is not None:  # not refused already (cost, variables)
+            cost = estimate(context.schema._schema, context.graphql_document, context.operation_name, context.variables, self.longest)
+            wait = self.buckets.take(rate_key(request.scope), cost)
+            if wait:
+                message, extensions = too_many(wait)
+                context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
+        yield
+
+
 # Strawberry's own refusals (a non-JSON content type, batching, a non-object `variables`...) by status.
 HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
@@ -152,23 +177,30 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         return data
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        request.state.graphql_response = response  # Strawberry copies its status and headers into the answer
         return Context.for_request(request)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # An exception escaping an extension's hook (a validation rule's crash) bypasses MaskErrors:
+        # masked here, so no internal message reaches a client.
+        result.errors = [masked(error) if is_unexpected(error) else error for error in result.errors or []] or None
         # Parse errors skip the schema's extensions (schema/errors.py PhaseCodes codes the rest).
         code_parse_errors(result.errors or [])
-        quota = next((error.original_error for error in result.errors or [] if isinstance(error.original_error, QuotaExceeded)), None)
-        response = getattr(request.state, "graphql_response", None)
-        if isinstance(quota, QuotaExceeded) and isinstance(response, Response):
-            # A write over its user's quota: 429 and Retry-After, as the rate limit answers.
-            response.status_code = 429
-            response.headers["retry-after"] = str(quota.retry_after)
         outcome = getattr(request.state, "graphql", None)
         if isinstance(outcome, GraphQLOutcome):
             outcome.error_codes = [str((error.extensions or {}).get("code")) for error in result.errors or []]
             outcome.cost = (result.extensions or {}).get("cost", {}).get("requested")
         return await super().process_result(request, result)
+
+    def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response) -> Response:
+        errors = response_data.get("errors") if isinstance(response_data, dict) else None
+        for error in errors if isinstance(errors, list) else []:
+            extensions = (error.get("extensions") if isinstance(error, dict) else None) or {}
+            # The cost limit or a user's write quota: 429 with Retry-After, as the request limit answers.
+            if extensions.get("code") == "RATE_LIMITED":
+                sub_response.status_code = 429
+                sub_response.headers["retry-after"] = str(extensions["retryAfter"])
+                break
+        return super().create_response(response_data, sub_response)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # Served from vendored npm assets (api/graphiql.py), never a CDN.

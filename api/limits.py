@@ -95,7 +95,8 @@ class BodySizeLimit:
 
 
 class TokenBuckets:
-    """One token bucket per client: `burst` tokens, refilled at `rate` a second; a request takes one.
+    """One token bucket per client: `burst` tokens, refilled at `rate` a second; a request takes
+    one (or `amount`: a query's cost).
 
     Buckets are kept least recently used first. One that has been idle long enough to be full
     again is the same as none, so it is dropped; `max_clients` bounds memory even under a flood of
@@ -109,8 +110,8 @@ class TokenBuckets:
         self._refill_seconds = burst / rate
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client -> (tokens, last seen)
 
-    def take(self, client: str) -> float:
-        """0.0 when `client` may go ahead (a token is taken), else the seconds until it may."""
+    def take(self, client: str, amount: float = 1.0) -> float:
+        """0.0 when `client` may go ahead (`amount` tokens are taken), else the seconds until it may."""
         now = self.clock()
         while self._buckets:
             oldest, (_, seen) = next(iter(self._buckets.items()))
@@ -119,8 +120,8 @@ class TokenBuckets:
             del self._buckets[oldest]
         tokens, seen = self._buckets.pop(client, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - seen) * self.rate)
-        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
-        self._buckets[client] = (tokens - 1 if wait == 0 else tokens, now)
+        wait = 0.0 if tokens >= amount else (amount - tokens) / self.rate
+        self._buckets[client] = (tokens - amount if wait == 0 else tokens, now)
         return wait
 
     def __len__(self) -> int:
@@ -151,6 +152,12 @@ def rate_key(scope: Scope) -> str:
     return client_key(client[0]) if client else "unknown"
 
 
+def too_many(seconds: float) -> tuple[str, dict[str, object]]:
+    """The message and extensions of a RATE_LIMITED refusal: retry in whole seconds."""
+    retry = math.ceil(seconds)
+    return f"too many requests from this client; retry in {retry} s", {"code": "RATE_LIMITED", "retryAfter": retry}
+
+
 class RateLimit:
     """Answers 429 with Retry-After to a client over its token bucket; `on_refused` counts it."""
 
@@ -164,8 +171,8 @@ class RateLimit:
             wait = self.buckets.take(rate_key(scope))
             if wait:
                 self.on_refused()
-                seconds = math.ceil(wait)
-                await refuse(scope, send, 429, "RATE_LIMITED", f"too many requests from this client; retry in {seconds} s",
-                             headers={"retry-after": str(seconds)}, extra={"retryAfter": seconds})
+                message, extensions = too_many(wait)
+                await refuse(scope, send, 429, "RATE_LIMITED", message, headers={"retry-after": str(extensions["retryAfter"])},
+                             extra={"retryAfter": extensions["retryAfter"]})
                 return
         await self.app(scope, receive, send)

@@ -15,13 +15,23 @@ from starlette.routing import Route
 
 from api.authentication import challenge, identity_of
 from data.domain import check_item_count, parse_id
-from data.errors import BadInput, DatabaseUnavailable, Forbidden, ModelUnavailable, NotFound, RequestError, Unauthenticated, WritesUnavailable
+from data.errors import (
+    BadInput,
+    DatabaseUnavailable,
+    Forbidden,
+    ModelUnavailable,
+    NotFound,
+    RequestError,
+    RequestTimeout,
+    Unauthenticated,
+    WritesUnavailable,
+)
 from data.identity import Identity
 from loaders import recommender
 from loaders.runtime import Runtime
 
 STATUS: dict[type[RequestError], int] = {BadInput: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, ModelUnavailable: 503,
-                                         DatabaseUnavailable: 503, WritesUnavailable: 503}
+                                         DatabaseUnavailable: 503, WritesUnavailable: 503, RequestTimeout: 503}
 
 
 def _identity(request: Request) -> Identity:

@@ -37,6 +37,11 @@ class Settings:
     max_body_bytes: int = 64 * 1024  # a predictedRatings of 1,000 ids takes about 12 KiB
     rate_limit: float = 50.0  # requests per second per client address, in the long run; 0 turns it off
     rate_burst: int = 100  # requests a client may send at once before rate_limit applies
+    # Query cost (estimated objects) per second per client, in the long run; a client may spend
+    # max_query_cost at once. 0 turns this part off (rate_limit 0 turns both off).
+    rate_cost: float = 1_000.0
+    deadline_seconds: float = 5.0  # a request still running then is stopped (SQL interrupted) and answered TIMEOUT
+    db_readers: int = 4  # read connections to the catalogue: statements that run at once
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API ("*" for any); comma-separated
     introspection: bool = True  # off: clients (GraphiQL too) cannot load the schema
     # The HTTP edge (api/http_protocol.py, api/body_reader.py, api/hosts.py).
@@ -94,6 +99,12 @@ class Settings:
             raise SettingsError("max_query_cost and max_body_bytes must be positive")
         if not math.isfinite(self.rate_limit) or self.rate_limit < 0 or (self.rate_limit and self.rate_burst < 1):
             raise SettingsError(f"rate_limit must be 0 (off) or positive with rate_burst at least 1, not {self.rate_limit} and {self.rate_burst}")
+        if not math.isfinite(self.rate_cost) or self.rate_cost < 0:
+            raise SettingsError(f"rate_cost must be 0 (off) or positive, not {self.rate_cost}")
+        if not math.isfinite(self.deadline_seconds) or self.deadline_seconds <= 0:
+            raise SettingsError(f"deadline_seconds must be positive, not {self.deadline_seconds}")
+        if self.db_readers < 1:
+            raise SettingsError(f"db_readers must be at least 1, not {self.db_readers}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
         if self.max_header_bytes < 1024 or self.max_headers < 10:

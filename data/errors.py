@@ -16,6 +16,7 @@ MoviegraphError                 the CLI prints `Type: message` and exits 1 for a
       ├── ModelUnavailable      MODEL_UNAVAILABLE     a request needs the model and none is serving (503)
       ├── DatabaseUnavailable   DATABASE_UNAVAILABLE  the catalogue cannot be read (missing, unreadable) (503)
       ├── WritesUnavailable     WRITES_UNAVAILABLE    ratings cannot be stored (read-only database or folder) (503)
+      ├── RequestTimeout        TIMEOUT               the request ran past its deadline and was stopped (503)
       ├── Unauthenticated       UNAUTHENTICATED       no valid credentials where they are needed (401, WWW-Authenticate)
       ├── Forbidden             FORBIDDEN             the caller may not touch this user's data (403)
       └── QuotaExceeded         RATE_LIMITED          a quota is used up (a user's writes, new users); retryAfter (429)
@@ -103,6 +104,14 @@ class DatabaseUnavailable(RequestError):
 
 class WritesUnavailable(RequestError):
     code = "WRITES_UNAVAILABLE"
+
+
+class RequestTimeout(RequestError):
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request ran past its {seconds:g} s deadline and was stopped; ask for less, or retry later")
+        self.seconds = seconds
 
 
 class Unauthenticated(RequestError):

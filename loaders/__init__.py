@@ -33,6 +33,7 @@ from loaders.rows import (
     PersonRow,
 )
 from loaders.source_ids import select_source_ids
+from loaders.turns import TurnTakingLoader
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,10 @@ class EntityLoaders(Generic[R, K]):
     def create(cls, db: Database, entity: Entity[R, K]) -> EntityLoaders[R, K]:
         return cls(
             entity=entity,
-            by_id=DataLoader(partial(entities.select_by_ids, db, entity)),
-            by_movie=DataLoader(partial(entities.select_by_movies, db, entity)),
-            stats=DataLoader(partial(entities.select_stats, db, entity)),
-            movies=DataLoader(partial(entities.select_movies, db, entity)),
+            by_id=TurnTakingLoader(partial(entities.select_by_ids, db, entity)),
+            by_movie=TurnTakingLoader(partial(entities.select_by_movies, db, entity)),
+            stats=TurnTakingLoader(partial(entities.select_stats, db, entity)),
+            movies=TurnTakingLoader(partial(entities.select_movies, db, entity)),
         )
 
 
@@ -80,14 +81,14 @@ class Loaders:
     def create(cls, db: Database) -> Loaders:
         return cls(
             db=db,
-            movie=DataLoader(partial(select_movies_by_ids, db)),
-            movielens_id=DataLoader(partial(select_source_ids, db, "movielens")),
-            ml100k_id=DataLoader(partial(select_source_ids, db, "ml-100k")),
-            person=DataLoader(partial(people.select_people_by_ids, db)),
-            cast=DataLoader(partial(people.select_cast, db)),
-            crew=DataLoader(partial(people.select_crew, db)),
-            cast_credits=DataLoader(partial(people.select_cast_credits, db)),
-            crew_credits=DataLoader(partial(people.select_crew_credits, db)),
+            movie=TurnTakingLoader(partial(select_movies_by_ids, db)),
+            movielens_id=TurnTakingLoader(partial(select_source_ids, db, "movielens")),
+            ml100k_id=TurnTakingLoader(partial(select_source_ids, db, "ml-100k")),
+            person=TurnTakingLoader(partial(people.select_people_by_ids, db)),
+            cast=TurnTakingLoader(partial(people.select_cast, db)),
+            crew=TurnTakingLoader(partial(people.select_crew, db)),
+            cast_credits=TurnTakingLoader(partial(people.select_cast_credits, db)),
+            crew_credits=TurnTakingLoader(partial(people.select_crew_credits, db)),
             company=EntityLoaders.create(db, entities.COMPANY),
             collection=EntityLoaders.create(db, entities.COLLECTION),
             director=EntityLoaders.create(db, entities.DIRECTOR),

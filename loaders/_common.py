@@ -2,8 +2,8 @@
 
 Statements are built with SQLAlchemy Core over the SQLModel tables and compiled to SQL text once,
 at import; a batch of keys is bound as one JSON array read with `json_each`, so the text never
-changes with the batch size and SQLite's prepared-statement cache always hits. They run on a plain
-aiosqlite connection: SQLAlchemy's async execution layer cost about 1 ms a statement here, three
+changes with the batch size and SQLite's prepared-statement cache always hits. They run on plain
+sqlite3 connections: SQLAlchemy's async execution layer cost about 1 ms a statement here, three
 times the query itself.
 """
 
@@ -16,15 +16,17 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-import aiosqlite
-from sqlalchemy import Executable, Select, bindparam, column, func, select
+from sqlalchemy import ClauseElement, Select, bindparam, column, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from data.catalogue_file import read_uri
+from data.errors import RequestTimeout
 from data.tables import RATING_CHANGES_PRESENT
+from loaders.deadline import current as current_work
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -41,7 +43,7 @@ class SQL(NamedTuple):
     params: Mapping[str, Any]
 
 
-def compile_sql(statement: Executable) -> SQL:
+def compile_sql(statement: ClauseElement) -> SQL:
     compiled = statement.compile(dialect=_DIALECT)
     return SQL(str(compiled), compiled.params)
 
@@ -67,35 +69,88 @@ def _named_rows(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
 _RATING_CHANGES_TABLE = SQL(RATING_CHANGES_PRESENT, {})
 
 
-class Database:
-    """The catalogue as the request path reads it: one aiosqlite connection, counted statements."""
+def _run(connection: sqlite3.Connection, text: str, params: Mapping[str, Any]) -> Rows:
+    cursor = connection.execute(text, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
+
+class Database:
+    """The catalogue as the request path reads it: a small pool of read-only connections, each
+    statement on a thread of its own, so one slow statement holds one connection, not every
+    reader. A statement stops when its request is cancelled, or stopped (loaders.deadline: the
+    request's deadline passed, or it ended); its connection is reused only once it has."""
+
+    def __init__(self, connections: list[sqlite3.Connection]) -> None:
+        self._connections = connections
+        self._idle: asyncio.LifoQueue[sqlite3.Connection] = asyncio.LifoQueue()
+        for connection in connections:
+            self._idle.put_nowait(connection)
+        self._threads = ThreadPoolExecutor(max_workers=len(connections), thread_name_prefix="catalogue-reader")
         self.statements = 0  # executed so far; tests assert batching with it
         self.has_rating_changes = False  # the live-ratings table exists (the rating writer adds it)
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """The catalogue at `path`, read-only; DatabaseUnavailable when it cannot be read."""
+    async def open(cls, path: Path, readers: int = 1) -> Database:
+        """The catalogue at `path`, read-only, on `readers` connections (SQLite runs a statement
+        without the GIL, so they overlap); DatabaseUnavailable when it cannot be read."""
         uri = await asyncio.to_thread(read_uri, path)
-        connection = await aiosqlite.connect(uri, uri=True, cached_statements=256)
-        connection.row_factory = _named_rows
-        # A reader waits for a writer rather than failing with "database is locked".
-        await connection.execute("PRAGMA busy_timeout = 5000")
-        database = cls(connection)
+
+        def connect() -> sqlite3.Connection:
+            # check_same_thread=False: the pool hands a connection to one thread at a time.
+            connection = sqlite3.connect(uri, uri=True, cached_statements=256, check_same_thread=False)
+            connection.row_factory = _named_rows
+            # A reader waits for a writer rather than failing with "database is locked".
+            connection.execute("PRAGMA busy_timeout = 5000")
+            return connection
+
+        database = cls([await asyncio.to_thread(connect) for _ in range(readers)])
         database.has_rating_changes = bool(await database.fetch(_RATING_CHANGES_TABLE))
         return database
 
     async def fetch(self, sql: SQL, **params: Any) -> Rows:
         self.statements += 1
-        cursor = await self._connection.execute(sql.text, {**sql.params, **params})
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return list(rows)
+        work = current_work.get()
+        if work is not None and work.stopped:
+            raise RequestTimeout(work.seconds)
+        connection = await self._idle.get()
+        if work is not None and work.stopped:  # stopped while it waited for the connection
+            self._idle.put_nowait(connection)
+            raise RequestTimeout(work.seconds)
+        running = asyncio.get_running_loop().run_in_executor(self._threads, _run, connection, sql.text, {**sql.params, **params})
+        if work is not None:
+            work.started(connection)
+        try:
+            return list(await asyncio.shield(running))
+        except asyncio.CancelledError:
+            connection.interrupt()  # the client left, or the request's deadline cancelled it
+            raise
+        except sqlite3.OperationalError as exc:
+            if work is not None and work.stopped and "interrupted" in str(exc):
+                raise RequestTimeout(work.seconds) from None
+            raise
+        finally:
+            if work is not None:
+                work.finished(connection)
+            # Back to the pool once the statement has stopped (an interrupted one stops at its next step).
+            if running.done():
+                self._release(connection, running)
+            else:
+                running.add_done_callback(lambda done: self._release(connection, done))
+
+    def _release(self, connection: sqlite3.Connection, done: asyncio.Future[Rows]) -> None:
+        if not done.cancelled():
+            done.exception()  # retrieved: an interrupted statement's error was answered already
+        self._idle.put_nowait(connection)
 
     async def close(self) -> None:
-        await self._connection.close()
+        for connection in self._connections:
+            connection.interrupt()
+        await asyncio.to_thread(self._threads.shutdown)
+        for connection in self._connections:
+            connection.close()
 
 
 def one_per_key(rows: Sequence[R], keys: Sequence[K], key: Callable[[R], K]) -> list[R | None]:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, or_, select, text
 from sqlmodel import col
 
+from data.errors import BadInput
 from data.tables import (
     DIRECTOR_JOB,
     Collection,
@@ -115,12 +116,15 @@ async def count_movies(db: Database, q: MovieQuery) -> int:
 _WORD = re.compile(r"\w+")
 
 
-def fts_query(text_: str) -> str | None:
+def fts_query(text_: str, max_words: int) -> str | None:
     """FTS5 query for what a person typed: every word must match, the last one as a prefix.
 
-    Words are quoted, so FTS5 operators in the input ("NOT", "*", '"') are plain text.
+    Words are quoted, so FTS5 operators in the input ("NOT", "*", '"') are plain text. Each word
+    is a scan of its posting list, hence `max_words` (BadInput past it).
     """
     words = _WORD.findall(text_)
+    if len(words) > max_words:
+        raise BadInput(f"search text has {len(words):,} words; the limit is {max_words}")
     if not words:
         return None
     quoted = [f'"{word}"' for word in words]

@@ -180,8 +180,10 @@ class RatingWriter:
         except FileNotFoundError:
             moved = True
         if moved:
-            raise WritesUnavailable(f"the catalogue at {self._path} was deleted or replaced while the server ran, so ratings "
-                                    "stored now would be lost; restart the server to store them in the catalogue there now")
+            # The client hears what happened and what to do; the path is for the log.
+            logger.error("the catalogue at %s was deleted or replaced while the server ran; ratings are refused until a restart", self._path)
+            raise WritesUnavailable("the catalogue was deleted or replaced while the server ran, so ratings stored now would be "
+                                    "lost; restart the server to store them in the catalogue there now")
 
     async def _write(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Runs `attempt`, retrying while the database is locked by another connection."""
@@ -192,7 +194,9 @@ class RatingWriter:
             except sqlite3.OperationalError as exc:
                 delay = next(delays, None) if _is_lock(exc) else None
                 if delay is None:
-                    raise WritesUnavailable(f"cannot store ratings in {self._path}: {exc}") from exc
+                    logger.error("cannot store ratings in %s: %s", self._path, exc)
+                    raise WritesUnavailable("cannot store the rating: the catalogue stayed locked by another process; retry later"
+                                            if _is_lock(exc) else "cannot store the rating (the server log says why)") from exc
                 logger.warning("%s is locked (%s); retrying the write in %.2f s", self._path, exc, delay)
                 await asyncio.sleep(delay)
 

@@ -19,6 +19,11 @@ from ml.scoring import Scorer
 
 logger = logging.getLogger(__name__)
 
+# What clients and /ready are told: what to do, no path (the log has it, and why an artifact was refused).
+NO_ARTIFACT = "no model artifact yet; run `moviegraph train`"
+REFUSED = ("refused the newest model artifact (damaged, or not of this catalogue: the server log says why); "
+           "run `moviegraph train` to publish a good one")
+
 Stamp = tuple[str, float]  # (resolved artifact path, manifest mtime)
 
 
@@ -40,8 +45,10 @@ class ModelHolder:
         """Loads the artifact if it changed since the last look; True when a new model was swapped in."""
         stamp = self._current_stamp()
         if stamp is None:
+            if self.scorer is None and self.problem is None:
+                logger.warning("no model artifact at %s; recommendations answer MODEL_UNAVAILABLE until one is trained", self.model_dir)
             if self.scorer is None:
-                self.problem = f"no model artifact at {self.model_dir}; run `moviegraph train`"
+                self.problem = NO_ARTIFACT
             return False
         if stamp == self._stamp:
             return False
@@ -49,8 +56,9 @@ class ModelHolder:
         try:
             scorer = await asyncio.to_thread(Scorer.load, self.model_dir, db_path=self.db_path)
         except (ArtifactError, DatabaseUnavailable) as exc:  # a model is checked against the catalogue
-            self.problem = f"refused the artifact at {stamp[0]}: {exc}"
-            logger.error("%s; %s", self.problem, "the previous model keeps serving" if self.scorer else "no model is serving")
+            self.problem = REFUSED
+            serving = "the previous model keeps serving" if self.scorer else "no model is serving"
+            logger.error("refused the artifact at %s: %s; %s", stamp[0], exc, serving)
             return False
         self.scorer, self.problem = scorer, None
         logger.info("serving model version %s from %s", scorer.model_info.version, stamp[0])

@@ -8,7 +8,7 @@ never api/."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import strawberry
 from graphql import GraphQLError
@@ -21,6 +21,8 @@ from data.domain import MAX_QUERY_COST
 from schema.cost import LongestLists, QueryCost
 from schema.document_limits import max_aliases_rule, max_depth_rule
 from schema.errors import ClientErrors, PhaseCodes, is_unexpected, remove_suggestions
+from schema.fair_turns import FairTurns
+from schema.input_limits import UnicodeVariables
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -54,9 +56,12 @@ class MoviegraphSchema(strawberry.Schema):
         super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
 
 
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+
 def build_schema(
     *, introspection: bool = True, max_cost: int = MAX_QUERY_COST, longest_lists: LongestLists | None = None,
-    extensions: Sequence[type[SchemaExtension]] = (),
+    extensions: Sequence[Extension] = (),
 ) -> MoviegraphSchema:
     """The schema with these limits; `longest_lists` is filled from the catalogue at start-up
     (schema/cost.py); `extensions` are the server's own (request log, metrics)."""
@@ -70,10 +75,12 @@ def build_schema(
             ClientErrors,
             PhaseCodes,
             lambda: QueryLimits(introspection),
+            UnicodeVariables,
             lambda: QueryCost(max_cost, longest),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            FairTurns,
             *extensions,
         ],
     )

@@ -67,11 +67,15 @@ def is_unexpected(error: GraphQLError) -> bool:
     return not (isinstance(original, MoviegraphError) and original.code)
 
 
+def masked(error: GraphQLError) -> GraphQLError:
+    """What a client sees of an unexpected error: where it happened, not what it was."""
+    return GraphQLError(MASKED_MESSAGE, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+                        extensions={"code": "INTERNAL_SERVER_ERROR"})
+
+
 class ClientErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
-        return masked
+        return masked(error)

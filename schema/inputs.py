@@ -10,6 +10,7 @@ from data.errors import BadInput
 from data.text import fold
 from loaders.movies import MovieQuery, OrderField
 from schema import place_names
+from schema.input_limits import check_names, check_text
 
 
 @strawberry.enum(description="What to order movies by.")
@@ -57,15 +58,15 @@ class MovieFilter:
             raise BadInput(f"yearFrom {self.year_from} is after yearTo {self.year_to}")
         field, descending = (order or MovieOrder()).as_pair()
         return MovieQuery(
-            title_key=_folded(self.title),
-            genre_keys=[fold(genre) for genre in self.genres or ()],
+            title_key=_folded(self.title, "title"),
+            genre_keys=[fold(genre) for genre in check_names(self.genres, "genres")],
             year_from=self.year_from,
             year_to=self.year_to,
-            languages=[place_names.language(self.original_language)] if self.original_language else [],
-            country=place_names.country(self.country) if self.country else None,
-            company_key=_folded(self.company),
-            director_key=_folded(self.director),
-            collection_key=_folded(self.collection),
+            languages=[place_names.language(check_text(self.original_language, "originalLanguage"))] if self.original_language else [],
+            country=place_names.country(check_text(self.country, "country")) if self.country else None,
+            company_key=_folded(self.company, "company"),
+            director_key=_folded(self.director, "director"),
+            collection_key=_folded(self.collection, "collection"),
             min_vote_count=self.min_vote_count,
             min_vote_average=self.min_vote_average,
             order=field,
@@ -73,5 +74,5 @@ class MovieFilter:
         )
 
 
-def _folded(text: str | None) -> str | None:
-    return fold(text) if text is not None else None
+def _folded(text: str | None, what: str) -> str | None:
+    return fold(check_text(text, what)) if text is not None else None

@@ -14,6 +14,7 @@ from loaders import EntityLoaders
 from loaders.entities import select_by_name, select_page
 from schema import place_names
 from schema.context import Info
+from schema.input_limits import check_text
 from schema.inputs import MovieFilter
 from schema.pagination import Connection, connection, page_window
 
@@ -35,7 +36,7 @@ async def find(
     if id is not None:
         row = await loaders.by_id.load(parse_id(id, kind))
     else:
-        row = await select_by_name(info.context.loaders.db, loaders.entity, fold(name or ""))
+        row = await select_by_name(info.context.loaders.db, loaders.entity, fold(check_text(name or "", "name")))
     return convert(row) if row else None
 
 
@@ -52,7 +53,7 @@ async def page(
     """Entities with movies, most movies first; `name` keeps those whose name starts with it."""
     offset, limit = page_window(first, after)
     entity = _loaders(info, kind).entity
-    rows, total = await select_page(info.context.loaders.db, entity, fold(name) if name else None, offset, limit)
+    rows, total = await select_page(info.context.loaders.db, entity, fold(check_text(name, "name")) if name else None, offset, limit)
     return connection(rows, convert, offset, total)
 
 

@@ -13,7 +13,11 @@ from data.errors import BadInput
 
 T = TypeVar("T")
 MAX_PAGE = 100
+# Far above any list's length (the full-size catalogue has 45,466 movies), and far below SQLite's
+# 2^63 - 1, so offset + first always binds.
+MAX_OFFSET = 2**31
 _PREFIX = "offset:"
+MAX_CURSOR_CHARS = 32  # "offset:" and MAX_OFFSET's digits, base64: 24
 
 
 @strawberry.type(description="Where a page sits in the whole list.")
@@ -47,15 +51,20 @@ def page_window(first: int, after: str | None, maximum: int = MAX_PAGE) -> tuple
         raise BadInput(f"first must be between 0 and {maximum}, not {first}")
     if after is None:
         return 0, first
+    refused = BadInput(f"after: {after[:100]!r} is not a cursor this API gave out")
+    if len(after) > MAX_CURSOR_CHARS:
+        raise refused
     try:
         decoded = base64.urlsafe_b64decode(after.encode()).decode()
         if not decoded.startswith(_PREFIX):
             raise ValueError(decoded)
         offset = int(decoded.removeprefix(_PREFIX)) + 1
     except (ValueError, binascii.Error, UnicodeError):
-        raise BadInput(f"after: {after!r} is not a cursor this API gave out") from None
+        raise refused from None
     if offset < 1:
-        raise BadInput(f"after: {after!r} is not a cursor this API gave out")
+        raise refused
+    if offset > MAX_OFFSET:
+        raise BadInput(f"after: the cursor's position is past the limit of {MAX_OFFSET:,}")
     return offset, first
 
 

@@ -13,6 +13,7 @@ from schema.context import Info
 from schema.country import Country
 from schema.director import Director
 from schema.genre import Genre
+from schema.input_limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check_text
 from schema.inputs import MovieFilter, MovieOrder
 from schema.language import Language
 from schema.movie import Movie
@@ -60,7 +61,7 @@ class Query:
     )
     async def search(self, info: Info, text: str, first: int = 10, after: str | None = None) -> Connection[Movie]:
         offset, limit = page_window(first, after)
-        query = fts_query(text)
+        query = fts_query(check_text(text, "search text", MAX_SEARCH_CHARS), MAX_SEARCH_WORDS)
         if query is None:
             return connection([], Movie.from_row, offset, 0)
         rows, total = await search_movies(info.context.loaders.db, query, offset, limit)
@@ -100,7 +101,7 @@ class Query:
 
     @strawberry.field(description="A production country by ISO 3166-1 code or English name: \"MX\" or \"Mexico\".")
     async def country(self, info: Info, code: str) -> Country | None:
-        return await lookup.find_place(info, "country", Country.from_row, place_names.country(code))
+        return await lookup.find_place(info, "country", Country.from_row, place_names.country(check_text(code, "code")))
 
     @strawberry.field(description=f"Production countries. {PREFIX_HELP} {PAGE_HELP}")
     async def countries(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Country]:
@@ -108,7 +109,7 @@ class Query:
 
     @strawberry.field(description="A language by ISO 639-1 code or English name: \"fr\" or \"French\".")
     async def language(self, info: Info, code: str) -> Language | None:
-        return await lookup.find_place(info, "language", Language.from_row, place_names.language(code))
+        return await lookup.find_place(info, "language", Language.from_row, place_names.language(check_text(code, "code")))
 
     @strawberry.field(description=f"Original languages of movies. {PREFIX_HELP} {PAGE_HELP}")
     async def languages(self, info: Info, name: str | None = None, first: int = 20, after: str | None = None) -> Connection[Language]:

@@ -13,6 +13,7 @@ from loaders.movies import MovieQuery
 from schema import place_names
 from schema.access import acting_user
 from schema.context import Info
+from schema.input_limits import check_names
 from schema.pagination import page_window
 from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, SimilarMovie
 
@@ -21,10 +22,10 @@ def _within(flt: RecommendFilter | None) -> MovieQuery | None:
     if flt is None:
         return None
     return MovieQuery(
-        genre_keys=[fold(genre) for genre in flt.genres or ()],
+        genre_keys=[fold(genre) for genre in check_names(flt.genres, "genres")],
         year_from=flt.year_from,
         year_to=flt.year_to,
-        languages=[place_names.language(language) for language in flt.languages or ()],
+        languages=[place_names.language(language) for language in check_names(flt.languages, "languages")],
     )
 
 
@@ -52,11 +53,12 @@ async def recommend_for_user(info: Info, user_id: int, first: int, flt: Recommen
 async def _recommend(
     info: Info, first: int, flt: RecommendFilter | None, exclude_rated: bool, *, user_id: int | None = None, liked: list[int] | None = None
 ) -> list[Recommendation]:
+    within = _within(flt)  # the input first: a bad filter is BAD_USER_INPUT with or without a model
     scorer = info.context.scorer
     if first == 0:
         return []
     result = await recommender.recommend(
-        info.context.loaders.db, scorer, first, user_id=user_id, liked=liked, within=_within(flt), exclude_rated=exclude_rated
+        info.context.loaders.db, scorer, first, user_id=user_id, liked=liked, within=within, exclude_rated=exclude_rated
     )
     return [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)

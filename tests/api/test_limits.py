@@ -112,6 +112,30 @@ def test_over_the_rate_is_429_with_retry_after(sample_db: Path) -> None:
     assert "moviegraph_rate_limited_requests_total 1.0" in metrics
 
 
+# 100 movies with 40 cast members each: 1 + 100 * (1 + 1 + 40 * 2) = 8,201 by the cost estimate.
+COSTLY = {"query": "{ movies(first: 100) { edges { node { title cast(first: 40) { character person { name } } } } } }"}
+COSTLY_COST = 8_201
+
+
+def test_a_client_is_charged_its_queries_cost(sample_db: Path) -> None:
+    # 1,000 cost a second, 10,000 at once: one costly query, then a refusal until the bucket refills.
+    with _client(sample_db, rate_cost=1_000.0, max_query_cost=10_000) as client:
+        first = client.post("/graphql", json=COSTLY)
+        assert first.status_code == 200 and first.json()["extensions"]["cost"]["requested"] == COSTLY_COST
+        refused = client.post("/graphql", json=COSTLY)
+        cheap = client.post("/graphql", json=MOVIE)  # 1,799 tokens (and more) are left: a cheap query still goes
+        other = TestClient(client.app, client=("203.0.113.9", 1234))
+        assert other.post("/graphql", json=COSTLY).status_code == 200  # clients are charged apart
+    assert cheap.status_code == 200 and cheap.json()["data"] == {"movie": {"title": "Toy Story"}}
+    assert refused.status_code == 429
+    retry_after = int(refused.headers["retry-after"])
+    # 8,201 tokens needed, 1,799 left plus what came back while the first query ran, at 1,000 a second.
+    assert 1 <= retry_after <= 7  # 7: no refill at all
+    assert refused.json()["errors"] == [{"message": f"too many requests from this client; retry in {retry_after} s",
+                                         "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after}}]
+    assert refused.json()["data"] is None
+
+
 def test_a_zero_rate_turns_the_limit_off(sample_db: Path) -> None:
     with _client(sample_db, rate_limit=0, rate_burst=1) as client:
         assert {client.post("/graphql", json=MOVIE).status_code for _ in range(5)} == {200}
@@ -198,7 +222,8 @@ def test_limit_settings_from_the_environment() -> None:
 @pytest.mark.parametrize(("name", "value"), [("INTROSPECTION", "maybe"), ("CORS_ORIGINS", "app.example"),
                                              ("CORS_ORIGINS", "https://app.example/"), ("RATE_LIMIT", "-1"),
                                              ("RATE_LIMIT", "nan"), ("MODEL_POLL_SECONDS", "nan"), ("LOG_LEVEL", "bogus"),
-                                             ("MAX_BODY_BYTES", "0")])
+                                             ("MAX_BODY_BYTES", "0"), ("RATE_COST", "-1"), ("DEADLINE_SECONDS", "0"),
+                                             ("DEADLINE_SECONDS", "inf"), ("DB_READERS", "0")])
 def test_bad_limit_settings_are_refused(name: str, value: str) -> None:
     from data.errors import SettingsError
 
