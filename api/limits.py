@@ -14,7 +14,7 @@ import json
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,7 +24,7 @@ from data.identity import Identity
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
-def error_body(path: str, code: str, message: str, extra: dict[str, object] | None = None) -> bytes:
+def error_body(path: str, code: str, message: str, extra: Mapping[str, object] | None = None) -> bytes:
     """The JSON of an error answer: GraphQL `errors` on /graphql, `{"error", "code"}` elsewhere."""
     if path == "/graphql":
         body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code, **(extra or {})}}]}

@@ -108,7 +108,9 @@ class Settings:
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
         if self.max_header_bytes < 1024 or self.max_headers < 10:
-            raise SettingsError(f"max_header_bytes must be at least 1024 and max_headers at least 10, not {self.max_header_bytes} and {self.max_headers}")
+            raise SettingsError(
+                f"max_header_bytes must be at least 1024 and max_headers at least 10, not {self.max_header_bytes} and {self.max_headers}"
+            )
         for name in ("header_timeout", "body_timeout", "shutdown_timeout"):
             value = getattr(self, name)
             if not math.isfinite(value) or value <= 0:

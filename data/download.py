@@ -63,7 +63,8 @@ def fetch(
     if target.is_file() and digest_of(target, algorithm) == expected:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    # Closed by the `with handle:` inside the try, whose except needs the name to delete the file.
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)  # noqa: SIM115
     temporary = Path(handle.name)
     try:
         with handle:

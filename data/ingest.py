@@ -32,6 +32,7 @@ RatingsSource = Literal["ratings-small", "ml-latest-small", "ml-100k"]
 RATINGS_SOURCES: tuple[RatingsSource, ...] = ("ratings-small", "ml-latest-small", "ml-100k")
 _BATCH = 20_000
 T = TypeVar("T")
+TupleT = TypeVar("TupleT", bound=tuple[object, ...])
 
 
 @dataclass
@@ -68,7 +69,7 @@ class _Catalogue:
         self.writer = writer
         self.show = show_progress
         self.movie_ids: set[int] = set()
-        self.collections: dict[int, tuple[object, ...]] = {}
+        self.collections: dict[int, tuple[int, str, str | None, str | None]] = {}  # id: (id, name, poster, backdrop)
         self.genres: dict[int, str] = {}
         self.companies: dict[int, str] = {}
         self.countries: dict[str, str] = {}
@@ -77,7 +78,8 @@ class _Catalogue:
         self.movielens_links: dict[int, int] = {}  # stored as movielenslink at the end
         self.counts: dict[str, int] = {}
 
-    def add(self, table: str, rows: list[tuple[object, ...]], names: list[str] | None = None) -> None:
+    def add(self, table: str, rows: list[TupleT], names: list[str] | None = None) -> None:
+        """Writes `rows` (tuples in the order of `names`, default every column) and empties the list."""
         self.writer.insert(table, rows, names)
         self.counts[table] = self.counts.get(table, 0) + len(rows)
         rows.clear()
@@ -245,7 +247,7 @@ def ingest(
                 catalogue.counts |= copy_credits_shard(writer, shard, shard_result, catalogue.movie_ids)
                 reports.insert(1, shard_result.report)
             facts |= {
-                "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "movies_dataset": str(movies_dataset),
                 "ratings_source": ratings,
                 "files": json.dumps({r.name: {"read": r.read, "loaded": r.loaded, "rejected": dict(r.rejected)} for r in reports}),

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Executable, Select, bindparam, column, func, select
+from sqlalchemy import ClauseElement, Select, bindparam, column, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from data.catalogue_file import read_uri
@@ -43,7 +43,7 @@ class SQL(NamedTuple):
     params: Mapping[str, Any]
 
 
-def compile_sql(statement: Executable) -> SQL:
+def compile_sql(statement: ClauseElement) -> SQL:
     compiled = statement.compile(dialect=_DIALECT)
     return SQL(str(compiled), compiled.params)
 

@@ -64,16 +64,40 @@ def _members(parent: Any, movie: Any, *where: ColumnElement[bool]) -> Subquery:
 RELEASE_ORDER: tuple[OrderField, bool] = ("release_date", False)
 POPULAR_FIRST: tuple[OrderField, bool] = ("popularity", True)
 
-COMPANY: Entity[CompanyRow, int] = Entity("company", Company, col(Company.id), col(Company.name_key), _members(col(MovieCompany.company_id), col(MovieCompany.movie_id)), POPULAR_FIRST)
-COLLECTION: Entity[CollectionRow, int] = Entity("collection", Collection, col(Collection.id), col(Collection.name_key), _members(col(Movie.collection_id), col(Movie.id), col(Movie.collection_id).is_not(None)), RELEASE_ORDER)
-DIRECTOR: Entity[PersonRow, int] = Entity("director", Person, col(Person.id), col(Person.name_key), _members(col(Crew.person_id), col(Crew.movie_id), col(Crew.job) == DIRECTOR_JOB), RELEASE_ORDER)
-GENRE: Entity[GenreRow, int] = Entity("genre", Genre, col(Genre.id), col(Genre.name_key), _members(col(MovieGenre.genre_id), col(MovieGenre.movie_id)), POPULAR_FIRST)
-COUNTRY: Entity[CountryRow, str] = Entity("country", Country, col(Country.iso_3166_1), col(Country.name_key), _members(col(MovieCountry.country_id), col(MovieCountry.movie_id)), POPULAR_FIRST)
+COMPANY: Entity[CompanyRow, int] = Entity(
+    "company", Company, col(Company.id), col(Company.name_key),
+    _members(col(MovieCompany.company_id), col(MovieCompany.movie_id)), POPULAR_FIRST,
+)
+COLLECTION: Entity[CollectionRow, int] = Entity(
+    "collection", Collection, col(Collection.id), col(Collection.name_key),
+    _members(col(Movie.collection_id), col(Movie.id), col(Movie.collection_id).is_not(None)), RELEASE_ORDER,
+)
+DIRECTOR: Entity[PersonRow, int] = Entity(
+    "director", Person, col(Person.id), col(Person.name_key),
+    _members(col(Crew.person_id), col(Crew.movie_id), col(Crew.job) == DIRECTOR_JOB), RELEASE_ORDER,
+)
+GENRE: Entity[GenreRow, int] = Entity(
+    "genre", Genre, col(Genre.id), col(Genre.name_key),
+    _members(col(MovieGenre.genre_id), col(MovieGenre.movie_id)), POPULAR_FIRST,
+)
+COUNTRY: Entity[CountryRow, str] = Entity(
+    "country", Country, col(Country.iso_3166_1), col(Country.name_key),
+    _members(col(MovieCountry.country_id), col(MovieCountry.movie_id)), POPULAR_FIRST,
+)
 # A language's movies are those originally in it (what the old statistics API counted)...
-LANGUAGE: Entity[LanguageRow, str] = Entity("language", Language, col(Language.iso_639_1), col(Language.name_key), _members(col(Movie.original_language), col(Movie.id), col(Movie.original_language).is_not(None)), POPULAR_FIRST)
+LANGUAGE: Entity[LanguageRow, str] = Entity(
+    "language", Language, col(Language.iso_639_1), col(Language.name_key),
+    _members(col(Movie.original_language), col(Movie.id), col(Movie.original_language).is_not(None)), POPULAR_FIRST,
+)
 # ...while a movie's spoken languages come from spoken_languages.
-SPOKEN_LANGUAGE: Entity[LanguageRow, str] = Entity("language", Language, col(Language.iso_639_1), col(Language.name_key), _members(col(MovieLanguage.language_id), col(MovieLanguage.movie_id)), POPULAR_FIRST)
-KEYWORD: Entity[KeywordRow, int] = Entity("keyword", Keyword, col(Keyword.id), col(Keyword.name_key), _members(col(MovieKeyword.keyword_id), col(MovieKeyword.movie_id)), POPULAR_FIRST)
+SPOKEN_LANGUAGE: Entity[LanguageRow, str] = Entity(
+    "language", Language, col(Language.iso_639_1), col(Language.name_key),
+    _members(col(MovieLanguage.language_id), col(MovieLanguage.movie_id)), POPULAR_FIRST,
+)
+KEYWORD: Entity[KeywordRow, int] = Entity(
+    "keyword", Keyword, col(Keyword.id), col(Keyword.name_key),
+    _members(col(MovieKeyword.keyword_id), col(MovieKeyword.movie_id)), POPULAR_FIRST,
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +155,12 @@ class _Statements:
     def _ranked_movies(self, order: OrderField, descending: bool) -> SQL:
         m = self.membership
         position = func.row_number().over(partition_by=m.c.parent_id, order_by=movie_order(order, descending))
-        ranked = select(Movie, m.c.parent_id, position.label("position")).join(m, m.c.movie_id == Movie.id).where(m.c.parent_id.in_(json_keys())).subquery()
+        ranked = (
+            select(Movie, m.c.parent_id, position.label("position"))
+            .join(m, m.c.movie_id == Movie.id)
+            .where(m.c.parent_id.in_(json_keys()))
+            .subquery()
+        )
         return compile_sql(select(ranked).where(ranked.c.position <= bindparam("n")).order_by(ranked.c.position))
 
 
@@ -190,5 +219,5 @@ async def select_movies(db: Database, entity: Entity[Any, Any], keys: Sequence[M
         statement = _statements(entity).movies(order, descending)
         rows = await db.fetch(statement, keys=keys_param({key[0] for key in group}), n=max(key[1] for key in group))
         per_parent = many_per_key(rows, [key[0] for key in group], lambda row: row.parent_id)
-        found.update({key: movies[: key[1]] for key, movies in zip(group, per_parent)})
+        found.update({key: movies[: key[1]] for key, movies in zip(group, per_parent, strict=True)})
     return [found[key] for key in keys]

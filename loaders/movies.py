@@ -57,7 +57,7 @@ def _conditions(q: MovieQuery) -> list[ColumnElement[bool]]:
     if q.title_key is not None:
         where.append(col(Movie.title_key) == q.title_key)
     for key in q.genre_keys:  # every listed genre
-        where.append(col(Movie.id).in_(select(MovieGenre.movie_id).join(Genre).where(col(Genre.name_key) == key)))
+        where.append(col(Movie.id).in_(select(col(MovieGenre.movie_id)).join(Genre).where(col(Genre.name_key) == key)))
     if q.year_from is not None:
         where.append(col(Movie.year) >= q.year_from)
     if q.year_to is not None:
@@ -67,14 +67,14 @@ def _conditions(q: MovieQuery) -> list[ColumnElement[bool]]:
         where.append(col(Movie.original_language).in_(codes[0].union(*codes[1:])))
     if q.country is not None:
         countries = place_codes(Country, q.country)
-        where.append(col(Movie.id).in_(select(MovieCountry.movie_id).where(col(MovieCountry.country_id).in_(countries))))
+        where.append(col(Movie.id).in_(select(col(MovieCountry.movie_id)).where(col(MovieCountry.country_id).in_(countries))))
     if q.company_key is not None:
-        where.append(col(Movie.id).in_(select(MovieCompany.movie_id).join(Company).where(col(Company.name_key) == q.company_key)))
+        where.append(col(Movie.id).in_(select(col(MovieCompany.movie_id)).join(Company).where(col(Company.name_key) == q.company_key)))
     if q.director_key is not None:
-        directed = select(Crew.movie_id).join(Person).where(col(Crew.job) == DIRECTOR_JOB, col(Person.name_key) == q.director_key)
+        directed = select(col(Crew.movie_id)).join(Person).where(col(Crew.job) == DIRECTOR_JOB, col(Person.name_key) == q.director_key)
         where.append(col(Movie.id).in_(directed))
     if q.collection_key is not None:
-        where.append(col(Movie.collection_id).in_(select(Collection.id).where(col(Collection.name_key) == q.collection_key)))
+        where.append(col(Movie.collection_id).in_(select(col(Collection.id)).where(col(Collection.name_key) == q.collection_key)))
     if q.min_vote_count is not None:
         where.append(col(Movie.vote_count) >= q.min_vote_count)
     if q.min_vote_average is not None:
@@ -91,7 +91,7 @@ def movie_order(order: OrderField, descending: bool) -> tuple[ColumnElement[Any]
     column = col(getattr(Movie, "title_key" if order == "title" else order))
     if descending:
         return (column.desc(), col(Movie.id).desc())
-    return (column.asc().nulls_last(), col(Movie.id))
+    return (column.asc().nulls_last(), col(Movie.id).asc())
 
 
 def _ordered(statement: Select[Any], q: MovieQuery) -> Select[Any]:
@@ -105,7 +105,7 @@ async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int
 
 async def select_movie_ids(db: Database, q: MovieQuery) -> list[int]:
     """Every movie id the query matches, in no particular order."""
-    return [row.id for row in await db.fetch(compile_sql(select(Movie.id).where(*_conditions(q))))]
+    return [row.id for row in await db.fetch(compile_sql(select(col(Movie.id)).where(*_conditions(q))))]
 
 
 async def count_movies(db: Database, q: MovieQuery) -> int:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
 from data.tables import Cast, Crew, Movie, Person
@@ -15,18 +16,18 @@ from loaders.rows import CastCreditRow, CastRow, CrewCreditRow, CrewRow, PersonR
 CastKey = tuple[int, int]  # (movie id, first n by billing order)
 CrewKey = tuple[int, str | None, int]  # (movie id, job or None for all, first n)
 CreditsKey = tuple[int, int]  # (person id, first n, newest first)
-_PERSON = (col(Person.id).label("person_id"), Person.name, Person.gender, Person.profile_path)
+_PERSON: tuple[SQLCoreOperations[Any], ...] = (col(Person.id).label("person_id"), col(Person.name), col(Person.gender), col(Person.profile_path))
 
 # Whole casts in billing order (read off the (movie_id, order) index), cut to n in Python:
 # three times faster here than ranking with a window function in SQL.
 _CAST = compile_sql(
-    select(Cast.movie_id, Cast.character, col(Cast.order), *_PERSON)
+    select(col(Cast.movie_id), col(Cast.character), col(Cast.order), *_PERSON)
     .join(Person, col(Person.id) == Cast.person_id)
     .where(col(Cast.movie_id).in_(json_keys()))
     .order_by(col(Cast.movie_id), col(Cast.order), col(Cast.id))
 )
 _CREW = compile_sql(
-    select(Crew.movie_id, Crew.job, Crew.department, *_PERSON)
+    select(col(Crew.movie_id), col(Crew.job), col(Crew.department), *_PERSON)
     .join(Person, col(Person.id) == Crew.person_id)
     .where(col(Crew.movie_id).in_(json_keys()))
     .order_by(col(Crew.department), col(Crew.job), col(Person.name_key), col(Crew.id))
@@ -49,7 +50,7 @@ def _credits(link: type[Cast] | type[Crew], *columns: Any) -> SQL:
     """Each person's credits of one kind with the movie's columns, newest movie first."""
     newest = (col(Movie.release_date).is_(None), col(Movie.release_date).desc(), col(Movie.id))
     statement = (
-        select(Movie, link.person_id, *columns)
+        select(Movie, col(link.person_id), *columns)
         .join(link, col(link.movie_id) == Movie.id)
         .where(col(link.person_id).in_(json_keys()))
         .order_by(*newest)
@@ -57,8 +58,8 @@ def _credits(link: type[Cast] | type[Crew], *columns: Any) -> SQL:
     return compile_sql(statement)
 
 
-_CAST_CREDITS = _credits(Cast, Cast.character, col(Cast.order))
-_CREW_CREDITS = _credits(Crew, Crew.job, Crew.department)
+_CAST_CREDITS = _credits(Cast, col(Cast.character), col(Cast.order))
+_CREW_CREDITS = _credits(Crew, col(Crew.job), col(Crew.department))
 _PEOPLE = compile_sql(select(Person).where(col(Person.id).in_(json_keys())))
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 import aiosqlite
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import col
@@ -40,14 +40,14 @@ T = TypeVar("T")
 RETRY_DELAYS = (0.05, 0.2, 1.0)  # seconds before each retry of a write the busy timeout did not get through
 
 # Catalogues ingested before live ratings existed lack the table (and its index).
-_CREATE_CHANGES = [
-    SQL(str(ddl.compile()), {})
-    for ddl in (
-        CreateTable(RatingChange.__table__, if_not_exists=True),  # type: ignore[attr-defined]
-        *(CreateIndex(index, if_not_exists=True) for index in RatingChange.__table__.indexes),  # type: ignore[attr-defined]
-    )
+# SQLModel declares no `__table__` on its classes (SQLAlchemy adds it at class creation).
+_CHANGES_TABLE: Table = RatingChange.__table__  # type: ignore[attr-defined]
+_CHANGES_DDL: list[CreateTable | CreateIndex] = [
+    CreateTable(_CHANGES_TABLE, if_not_exists=True),
+    *(CreateIndex(index, if_not_exists=True) for index in _CHANGES_TABLE.indexes),
 ]
-_MOVIE_EXISTS = compile_sql(select(Movie.id).where(col(Movie.id) == bindparam("movie")))
+_CREATE_CHANGES = [SQL(str(ddl.compile()), {}) for ddl in _CHANGES_DDL]
+_MOVIE_EXISTS = compile_sql(select(col(Movie.id)).where(col(Movie.id) == bindparam("movie")))
 _ADD_USER = compile_sql(insert(User).values(id=bindparam("user")).on_conflict_do_nothing())
 _upsert_rating = insert(Rating).values(
     user_id=bindparam("user"), movie_id=bindparam("movie"), rating=bindparam("rating"), timestamp=bindparam("timestamp")
@@ -84,7 +84,7 @@ class RatingWriter:
     @classmethod
     async def open(cls, path: Path) -> RatingWriter:
         """A writer on the catalogue at `path`; WritesUnavailable when it cannot be written."""
-        if not path.is_file():
+        if not await asyncio.to_thread(path.is_file):
             raise WritesUnavailable(f"no catalogue at {path} to store ratings in")
         # SQLite writes the file and creates its -wal and -shm files beside it; without this check a
         # read-only folder shows only as "unable to open database file".
@@ -96,7 +96,7 @@ class RatingWriter:
             connection = await aiosqlite.connect(path, isolation_level=None, cached_statements=16)
         except sqlite3.Error as exc:
             raise WritesUnavailable(f"cannot open {path} for writing: {exc}") from exc
-        opened = path.stat()
+        opened = await asyncio.to_thread(path.stat)
         writer = cls(connection, path, (opened.st_dev, opened.st_ino))
         try:
             await connection.execute("PRAGMA busy_timeout = 5000")  # ms: wait out another process's write

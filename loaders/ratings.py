@@ -10,7 +10,7 @@ from loaders._common import Database, compile_sql
 from loaders.rows import RatingRow
 
 _PAGE = compile_sql(
-    select(Rating.user_id, Rating.movie_id, Rating.rating, Rating.timestamp)
+    select(col(Rating.user_id), col(Rating.movie_id), col(Rating.rating), col(Rating.timestamp))
     .where(col(Rating.user_id) == bindparam("user"))
     # Timestamps are whole seconds: within one, the row inserted last (rowid) comes first.
     .order_by(col(Rating.timestamp).desc(), literal_column("rowid").desc())

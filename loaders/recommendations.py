@@ -9,10 +9,10 @@ from sqlmodel import col
 from data.tables import Rating, RatingChange
 from loaders._common import Database, compile_sql
 
-_RATED = compile_sql(select(Rating.movie_id).where(col(Rating.user_id) == bindparam("user")))
+_RATED = compile_sql(select(col(Rating.movie_id)).where(col(Rating.user_id) == bindparam("user")))
 # A changed user's ratings: no row when unchanged after :since, one row of NULLs when all were deleted.
 _CHANGED_RATINGS = compile_sql(
-    select(Rating.movie_id, Rating.rating)
+    select(col(Rating.movie_id), col(Rating.rating))
     .select_from(RatingChange)
     .outerjoin(Rating, col(Rating.user_id) == col(RatingChange.user_id))
     .where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) > bindparam("since"))

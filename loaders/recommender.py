@@ -38,7 +38,7 @@ async def recommend(
     else:
         raise ValueError("recommend needs user_id or liked")
     allowed = scorer.mask(await select_movie_ids(db, within)) if within is not None else None
-    exclude = None
+    exclude: set[int] | frozenset[int] | None = None
     if exclude_rated:
         # The scorer knows the rated movies when it just re-solved the user from them; else ask.
         if who.rated is not None:

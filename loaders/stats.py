@@ -30,7 +30,7 @@ async def table_counts(db: Database) -> dict[str, int]:
     return dict((await db.fetch(_COUNTS))[0]._asdict())
 
 
-_RECORDED_LONGEST = compile_sql(select(IngestInfo.value).where(col(IngestInfo.key) == longest_lists.INGEST_INFO_KEY))
+_RECORDED_LONGEST = compile_sql(select(col(IngestInfo.value)).where(col(IngestInfo.key) == longest_lists.INGEST_INFO_KEY))
 _MEASURE_LONGEST = compile_sql(longest_lists.MEASURED)
 
 

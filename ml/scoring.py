@@ -146,7 +146,7 @@ class Scorer:
         top = _top(scores, k)
         top = top[np.isfinite(scores[top])]
         ratings = self._head.predict_user(params, model.unit_vectors, top)
-        items = [Recommendation(int(m), float(s), float(r)) for m, s, r in zip(model.movie_ids[top], scores[top], ratings)]
+        items = [Recommendation(int(m), float(s), float(r)) for m, s, r in zip(model.movie_ids[top], scores[top], ratings, strict=True)]
         return Recommendations(items, personalized)
 
     def predict_ratings(self, user: ScoredUser, movie_ids: Sequence[int]) -> FloatArray:
@@ -167,7 +167,7 @@ class Scorer:
         scores = unit @ unit[row]
         scores[row] = -np.inf
         top = _top(scores, k)
-        return [Similar(int(m), float(s)) for m, s in zip(self._model.movie_ids[top], scores[top])]
+        return [Similar(int(m), float(s)) for m, s in zip(self._model.movie_ids[top], scores[top], strict=True)]
 
     def fold_in(self, ratings: Iterable[tuple[int, float]]) -> UserParams:
         """A user's rating-head params solved from (movie id, rating) pairs, as training solves them;

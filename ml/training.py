@@ -157,7 +157,7 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
     seconds = time.perf_counter() - started
     manifest: dict[str, Any] = {
         "version": FORMAT_VERSION,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "fingerprint": fingerprint(data),
         "ratings_as_of": data.ratings_as_of,
         "parameters": dataclasses.asdict(params),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -35,9 +35,9 @@ MAX_ALIASES = 30
 
 # The limiters' rule classes are made once: built per request (as the stock extensions do), they
 # would change ValidationCache's key every time and every query would be validated anew (~1.5 ms).
-_LIMIT_RULES = [max_depth_rule(MAX_DEPTH), max_aliases_rule(MAX_ALIASES)]
+_LIMIT_RULES: list[type[ASTValidationRule]] = [max_depth_rule(MAX_DEPTH), max_aliases_rule(MAX_ALIASES)]
 # Introspection off: GraphiQL (and any tool that loads the schema) can no longer read it.
-_NO_INTROSPECTION_RULES = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
+_NO_INTROSPECTION_RULES: list[type[ASTValidationRule]] = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
 
 
 class QueryLimits(AddValidationRules):

@@ -17,7 +17,7 @@ from schema.language import Language
 from schema.pagination import MAX_PAGE, page_window
 from schema.person import CastCredit, CrewCredit, Person
 from schema.recommendation import SimilarMovie
-from schema.scalars import BigInt
+from schema.scalars import BigInt, big_int
 
 
 @strawberry.type(description="A movie of the TMDB catalogue. Amounts are US dollars; unknown values are null.")
@@ -56,8 +56,8 @@ class Movie:
             release_date=dt.date.fromisoformat(row.release_date) if row.release_date else None,
             year=row.year,
             runtime=row.runtime,
-            budget=row.budget,
-            revenue=row.revenue,
+            budget=big_int(row.budget),
+            revenue=big_int(row.revenue),
             popularity=row.popularity,
             vote_average=row.vote_average,
             vote_count=row.vote_count,

@@ -12,7 +12,7 @@ from loaders.entities import Stats
 from schema.context import Info
 from schema.inputs import MovieOrder
 from schema.pagination import MAX_PAGE, page_window
-from schema.scalars import BigInt
+from schema.scalars import BigInt, big_int
 
 if TYPE_CHECKING:
     from schema.movie import Movie
@@ -39,11 +39,11 @@ class MovieGroup:
 
     @strawberry.field(description="Sum of the known revenues in dollars (movies with unknown revenue are left out).")
     async def total_revenue(self, info: Info) -> BigInt | None:
-        return (await self._stats(info)).total_revenue
+        return big_int((await self._stats(info)).total_revenue)
 
     @strawberry.field(description="Sum of the known budgets in dollars.")
     async def total_budget(self, info: Info) -> BigInt | None:
-        return (await self._stats(info)).total_budget
+        return big_int((await self._stats(info)).total_budget)
 
     @strawberry.field(description="Mean revenue in dollars over the movies whose revenue is known.")
     async def average_revenue(self, info: Info) -> float | None:

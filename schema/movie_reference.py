@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from data.errors import NotFound
 from schema.context import Info
 
 if TYPE_CHECKING:
@@ -22,4 +23,7 @@ class MovieReference:
     async def movie(self, info: Info) -> LazyMovie:
         from schema.movie import Movie  # schema.movie imports this module's users
 
-        return Movie.from_row(await info.context.loaders.movie.load(self._movie_id))
+        row = await info.context.loaders.movie.load(self._movie_id)
+        if row is None:  # a rating row outliving its movie (SQLite leaves the foreign key unchecked)
+            raise NotFound("movie ids", [str(self._movie_id)])
+        return Movie.from_row(row)

@@ -20,5 +20,5 @@ class Rating(MovieReference):
     @classmethod
     def from_stored(cls, stored: StoredRating | Row) -> Rating:
         """From a write's answer or a `rating` row: both have user_id, movie_id, rating, timestamp."""
-        rated_at = dt.datetime.fromtimestamp(stored.timestamp, dt.timezone.utc)
+        rated_at = dt.datetime.fromtimestamp(stored.timestamp, dt.UTC)
         return cls(_movie_id=stored.movie_id, user=strawberry.ID(str(stored.user_id)), rating=stored.rating, rated_at=rated_at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.scalars import JSON
 
 from data.domain import check_item_count, parse_id
 from data.errors import BadInput
@@ -71,7 +72,7 @@ async def predicted_ratings(info: Info, user_id: int, items: list[strawberry.ID]
     movie_ids = [parse_id(item, "movie") for item in items]
     scorer = info.context.scorer
     ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, user_id, movie_ids)
-    return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings)]
+    return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings, strict=True)]
 
 
 def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
@@ -83,4 +84,4 @@ def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
 
 def model_info(info: Info) -> ModelInfo:
     described = info.context.scorer.model_info
-    return ModelInfo(version=described.version, trained_at=described.trained_at, metrics=described.metrics)
+    return ModelInfo(version=described.version, trained_at=described.trained_at, metrics=JSON(described.metrics))

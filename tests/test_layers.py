@@ -17,7 +17,12 @@ def _imports() -> list[tuple[str, str]]:
     for package in LAYERS:
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                else:
+                    names = []
                 found += [(str(path.relative_to(ROOT)), name.split(".")[0]) for name in names if name.split(".")[0] in LAYERS]
     return found
 

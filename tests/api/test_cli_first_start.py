@@ -5,6 +5,7 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,8 +35,8 @@ def _dump(db: Path) -> list[str]:
         connection.close()
 
 
-def _manifest(model_dir: Path) -> dict[str, object]:
-    manifest: dict[str, object] = json.loads((model_dir / "manifest.json").read_text())
+def _manifest(model_dir: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((model_dir / "manifest.json").read_text())
     return manifest
 
 
@@ -62,7 +63,7 @@ def test_a_users_own_catalogue_gets_a_model_trained_on_it_not_the_seeds(
     assert "training one" in capsys.readouterr().out
     trained, seeded = _manifest(settings.model_dir), _manifest(seed / SEED_MODEL)
     # The seed (tests' sample_model) has 32 components; a first start trains with the defaults' 64.
-    assert (trained["parameters"]["components"], seeded["parameters"]["components"]) == (64, 32)  # type: ignore[index]
+    assert (trained["parameters"]["components"], seeded["parameters"]["components"]) == (64, 32)
 
 
 def test_an_existing_catalogue_and_model_are_left_alone(seed: Path, sample_db: Path, sample_model: Path, tmp_path: Path) -> None:
@@ -77,7 +78,7 @@ def test_an_existing_catalogue_and_model_are_left_alone(seed: Path, sample_db: P
 def test_a_seed_folder_without_a_catalogue_is_refused_before_anything_is_written(seed: Path, tmp_path: Path) -> None:
     (seed / SEED_DB).unlink()
     data = tmp_path / "data"
-    with pytest.raises(SettingsError, match="MOVIEGRAPH_SEED_DIR has no moviegraph.sqlite3"):
+    with pytest.raises(SettingsError, match=r"MOVIEGRAPH_SEED_DIR has no moviegraph\.sqlite3"):
         prepare_first_start(Settings(db_path=data / "moviegraph.sqlite3", model_dir=data / "model", seed_dir=str(seed)))
     assert list(data.iterdir()) == []
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from api.hosts import LOOPBACK_NAMES, AllowedHosts, host_name, served_hosts
-from api.settings import Settings, SettingsError
+from api.settings import Settings
+from data.errors import SettingsError
 
 
 @pytest.mark.parametrize(("name", "value"), [
@@ -20,7 +21,9 @@ def test_unusable_edge_settings_stop_the_start(name: str, value: str) -> None:
 
 
 def test_edge_settings_parse() -> None:
-    settings = Settings.from_environ({"MOVIEGRAPH_FORWARDED_ALLOW_IPS": "10.0.0.5, 10.1.0.0/16", "MOVIEGRAPH_ALLOWED_HOSTS": "api.example.org,*.example.org"})
+    settings = Settings.from_environ(
+        {"MOVIEGRAPH_FORWARDED_ALLOW_IPS": "10.0.0.5, 10.1.0.0/16", "MOVIEGRAPH_ALLOWED_HOSTS": "api.example.org,*.example.org"}
+    )
     assert settings.forwarded_allow_ips == ("10.0.0.5", "10.1.0.0/16")
     assert settings.allowed_hosts == ("api.example.org", "*.example.org")
     assert Settings().forwarded_allow_ips == () and Settings().allowed_hosts == ()

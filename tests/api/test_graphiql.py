@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from api import graphiql
 from api.app import create_app
 from api.graphiql import Asset, fetch_assets
-from data.errors import AssetError
 from api.settings import Settings
+from data.errors import AssetError
 
 
 def test_graphql_get_serves_the_page_and_every_asset_it_loads(sample_db: Path) -> None:
@@ -76,7 +76,7 @@ def test_fetch_verifies_the_integrity_and_extracts_only_the_listed_files(tmp_pat
     assert list(fresh.iterdir()) == []  # nothing half-written, no staging folder left
 
     absent = Asset("pkg", "1.2.3", tarball.as_uri(), good.integrity, ("dist/pkg.js", "dist/absent.js"))
-    with pytest.raises(AssetError, match="has no package/dist/absent.js"):
+    with pytest.raises(AssetError, match=r"has no package/dist/absent\.js"):
         fetch_assets(fresh, [absent])
     assert list(fresh.iterdir()) == []
 

@@ -6,25 +6,27 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-import loaders
 from api.app import create_app
 from api.settings import Settings
 from loaders._common import Database
+from loaders.movies import select_movies_by_ids
 from loaders.rows import MovieRow
 from ml.scoring import Similar
 
 INFO = "{ modelInfo { trainedAt } recommend(user: 4, first: 3) { score } }"
 
 
-def _info(client: TestClient) -> dict:
+def _info(client: TestClient) -> dict[str, Any]:
     body = client.post("/graphql", json={"query": INFO}).json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def _publish(source: Path, target: Path, name: str) -> Path:
@@ -42,25 +44,26 @@ def test_new_artifact_is_swapped_in_and_a_corrupt_one_refused(sample_db: Path, s
     first = _publish(sample_model, target, "v1")
     settings = Settings(db_path=sample_db, model_dir=target, model_poll_seconds=3600)
     with TestClient(create_app(settings)) as client:
-        models = client.app.state.runtime.models  # type: ignore[attr-defined]
+        models = client.app.state.runtime.models  # type: ignore[attr-defined]  # TestClient.app is a bare ASGI callable
+        assert client.portal is not None  # set while the client's `with` block runs
         before = _info(client)
 
         second = _publish(sample_model, target, "v2")
         manifest = second / "manifest.json"
         manifest.write_text(manifest.read_text().replace(before["modelInfo"]["trainedAt"], "2030-01-01T00:00:00+00:00"))
-        assert client.portal.call(models.refresh) is True  # type: ignore[union-attr]
+        assert client.portal.call(models.refresh) is True
         assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
 
         corrupt = _publish(sample_model, target, "v3")
         (corrupt / "item_biases.npy").write_bytes(b"not a numpy file")
-        assert client.portal.call(models.refresh) is False  # type: ignore[union-attr]
+        assert client.portal.call(models.refresh) is False
         assert "refused" in models.problem
         assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
 
         nan = _publish(sample_model, target, "v4")
         biases = np.load(nan / "item_biases.npy")
         np.save(nan / "item_biases.npy", np.full_like(biases, np.nan))
-        assert client.portal.call(models.refresh) is False  # type: ignore[union-attr]
+        assert client.portal.call(models.refresh) is False
         assert _info(client)["modelInfo"]["trainedAt"] == "2030-01-01T00:00:00+00:00"
     assert first.is_dir()
 
@@ -80,14 +83,14 @@ def test_a_swap_while_a_request_waits_does_not_mix_two_models(sample_db: Path, s
         models = client.app.state.runtime.models  # type: ignore[attr-defined]
         serving = models.scorer
         expected = serving.similar(862, 1)[0].score
-        real = loaders.select_movies_by_ids
+        real = select_movies_by_ids
 
         async def swapping(db: Database, ids: Sequence[int]) -> list[MovieRow | None]:
             rows = await real(db, ids)
             models.scorer = _OtherModel()  # the watcher publishing a new model mid-request
             return rows
 
-        monkeypatch.setattr(loaders, "select_movies_by_ids", swapping)
+        monkeypatch.setattr("loaders.select_movies_by_ids", swapping)  # where the DataLoaders are made
         query = '{ modelInfo { version } movie(id: "862") { similar(first: 1) { score } } }'
         body = client.post("/graphql", json={"query": query}).json()
         assert "errors" not in body, body

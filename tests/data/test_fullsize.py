@@ -24,11 +24,11 @@ def _expected(folder: Path) -> dict[str, int]:
     cast = crew = 0
     seen: set[str] = set()
     with open(folder / "credits.csv", newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["id"] in ids and row["id"] not in seen:
-                seen.add(row["id"])
-                cast += row["cast"].count("{'cast_id': ")
-                crew += row["crew"].count("{'credit_id': ")
+        for credits in csv.DictReader(handle):
+            if credits["id"] in ids and credits["id"] not in seen:
+                seen.add(credits["id"])
+                cast += credits["cast"].count("{'cast_id': ")
+                crew += credits["crew"].count("{'credit_id': ")
     return {"movie": len(ids), "cast": cast, "crew": crew}
 
 

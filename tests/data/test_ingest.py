@@ -48,7 +48,7 @@ def counts(shared_data: Path) -> RawCounts:
 
 
 def _count(db: sqlite3.Connection, sql: str) -> int:
-    return db.execute(sql).fetchone()[0]
+    return int(db.execute(sql).fetchone()[0])
 
 
 def test_counts_equal_counts_from_the_raw_files(real: tuple[IngestResult, sqlite3.Connection], counts: RawCounts) -> None:
@@ -84,7 +84,9 @@ def test_toy_story_comes_out_right(real: tuple[IngestResult, sqlite3.Connection]
     assert companies == [("Pixar Animation Studios",)]
     directors = db.execute("SELECT p.name FROM crew JOIN person p ON p.id = crew.person_id WHERE movie_id = 862 AND job = 'Director'").fetchall()
     assert directors == [("John Lasseter",)]
-    top_billed = db.execute('SELECT p.name FROM "cast" c JOIN person p ON p.id = c.person_id WHERE movie_id = 862 ORDER BY "order" LIMIT 1').fetchone()
+    top_billed = db.execute(
+        'SELECT p.name FROM "cast" c JOIN person p ON p.id = c.person_id WHERE movie_id = 862 ORDER BY "order" LIMIT 1'
+    ).fetchone()
     assert top_billed == ("Tom Hanks",)
     assert db.execute("SELECT movielens_id FROM movielenslink WHERE movie_id = 862").fetchall() == [(1,)]
 
@@ -182,6 +184,6 @@ def test_failed_ingest_leaves_the_old_database_intact(monkeypatch: pytest.Monkey
 def test_missing_or_wrong_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="not a directory"):
         ingest(movies_dataset=tmp_path / "nope", db_path=tmp_path / "db.sqlite3", show_progress=False)
-    with pytest.raises(IngestError, match="no movies_metadata.csv"):
+    with pytest.raises(IngestError, match=r"no movies_metadata\.csv"):
         ingest(movies_dataset=tmp_path, db_path=tmp_path / "db.sqlite3", show_progress=False)
     assert not (tmp_path / "db.sqlite3").exists()

@@ -341,7 +341,7 @@ def test_ml100k_bad_rows_are_counted_by_reason_and_skipped(tmp_path: Path) -> No
 
 
 def test_ml100k_missing_file_or_bad_zip_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match="has no u.data"):
+    with pytest.raises(IngestError, match=r"has no u\.data"):
         list(ml100k.read_ratings(tmp_path, FileReport("u.data")))
     not_a_zip = tmp_path / "ml-100k.zip"
     not_a_zip.write_text("not a zip")

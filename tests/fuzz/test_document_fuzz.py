@@ -28,6 +28,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLInterfaceType,
     GraphQLObjectType,
     InlineFragmentNode,
@@ -112,9 +113,9 @@ class DocumentWriter:
         return ObjectValueNode(fields=tuple(ObjectFieldNode(name=_name(self.rng.choice(keys)), value=self.value(depth + 1))
                                             for _ in range(self.rng.randint(0, 3))))
 
-    def typed_value(self, type_: object) -> ValueNode:
+    def typed_value(self, type_: GraphQLInputType) -> ValueNode:
         """A value of `type_` (a graphql-core input type) that the API accepts, mostly."""
-        named = get_named_type(type_)  # type: ignore[arg-type]
+        named = get_named_type(type_)
         if named.name == "Int":
             if self.chance(0.3):  # a variable, which the request gives or leaves out
                 name = f"v{len(self.variables)}"
@@ -178,7 +179,7 @@ class DocumentWriter:
         arguments = self.arguments(definition.args if definition is not None else {})
         self.aliases += 1
         alias = _name(f"a{self.aliases}" if self.strict else self.rng.choice(["a", "b", "c", name, "x" * 3])) if self.chance(0.15) else None
-        child = get_named_type(definition.type).name if definition is not None else self.rng.choice(COMPOSITE)  # type: ignore[attr-defined]
+        child = get_named_type(definition.type).name if definition is not None else self.rng.choice(COMPOSITE)
         has_fields = isinstance(GRAPHQL.type_map.get(child), (GraphQLObjectType, GraphQLInterfaceType))
         odd = deeper and not self.strict and self.chance(0.05)  # a selection on a scalar, or on an unknown field
         selection_set = self.selections(child, depth + 1) if (has_fields and (deeper or self.strict)) or odd else None
@@ -200,14 +201,12 @@ class DocumentWriter:
     def type_node(self) -> TypeNode:
         text = self.rng.choice(INPUTS)
         inner = text.strip("[]!")
-        node: TypeNode = NamedTypeNode(name=_name(inner))
+        named = NamedTypeNode(name=_name("Int" if self.strict else inner))
         if self.strict:
-            node = NamedTypeNode(name=_name("Int"))
-        elif text.startswith("["):
-            node = ListTypeNode(type=NonNullTypeNode(type=node) if text.endswith("!]") else node)
-        elif text.endswith("!"):
-            node = NonNullTypeNode(type=node)
-        return node
+            return named
+        if text.startswith("["):
+            return ListTypeNode(type=NonNullTypeNode(type=named) if text.endswith("!]") else named)
+        return NonNullTypeNode(type=named) if text.endswith("!") else named
 
     def document(self) -> DocumentNode:
         operation = OperationType.MUTATION if self.chance(0.15) else OperationType.QUERY
@@ -218,9 +217,12 @@ class DocumentWriter:
         definitions = []
         for name in self.variables:
             default = (IntValueNode(value="2") if self.strict else self.value()) if self.chance(0.3) else None
-            definitions.append(VariableDefinitionNode(variable=VariableNode(name=_name(name)), type=self.type_node(), default_value=default))
-        name = _name(self.rng.choice(["Q", "Fuzz", "x"])) if self.chance(0.5) else None
-        operations = [OperationDefinitionNode(operation=operation, name=name, variable_definitions=tuple(definitions),
+            # A default may be a non-constant value (a variable inside a list): graphql-core's node
+            # types forbid it, and that is what the fuzzer wants the server to refuse.
+            definitions.append(VariableDefinitionNode(variable=VariableNode(name=_name(name)), type=self.type_node(),
+                                                      default_value=default))  # type: ignore[arg-type]
+        operation_name = _name(self.rng.choice(["Q", "Fuzz", "x"])) if self.chance(0.5) else None
+        operations = [OperationDefinitionNode(operation=operation, name=operation_name, variable_definitions=tuple(definitions),
                                               directives=() if self.strict else self.directives(), selection_set=body)]
         if not self.strict and self.chance(0.05):  # a second, anonymous operation: refused, or ambiguous without operationName
             operations.append(OperationDefinitionNode(operation=OperationType.QUERY, selection_set=self.selections("Query", 0)))

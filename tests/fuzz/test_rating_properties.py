@@ -22,7 +22,10 @@ from starlette.testclient import TestClient
 from tests.fuzz.conftest import EXAMPLES, Answer, ask, budget
 from tests.fuzz.ids import any_ids, unknown_ids, worst_kind
 
-RATE = "mutation($user: ID!, $movie: ID!, $rating: Float!) { rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id } } }"
+RATE = (
+    "mutation($user: ID!, $movie: ID!, $rating: Float!) "
+    "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id } } }"
+)
 DELETE = "mutation($user: ID!, $movie: ID!) { deleteRating(user: $user, movie: $movie) }"
 
 STARS = st.integers(1, 10).map(lambda halves: halves / 2)

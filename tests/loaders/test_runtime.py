@@ -16,9 +16,9 @@ async def test_missing_parts_raise_their_typed_errors_with_the_reason(tmp_path: 
     models = ModelHolder(tmp_path / "model", tmp_path / "c.sqlite3")
     await models.refresh()
     runtime = Runtime(database=Unavailable("no catalogue at c.sqlite3"), writer=Unavailable("the folder is read-only"), models=models)
-    with pytest.raises(DatabaseUnavailable, match="^no catalogue at c.sqlite3$"):
+    with pytest.raises(DatabaseUnavailable, match=r"^no catalogue at c\.sqlite3$"):
         runtime.require_database()
-    with pytest.raises(WritesUnavailable, match="^ratings cannot be stored: the folder is read-only$"):
+    with pytest.raises(WritesUnavailable, match=r"^ratings cannot be stored: the folder is read-only$"):
         runtime.require_writer()
     # No path: clients see this (the log has where the server looked).
     with pytest.raises(ModelUnavailable, match=r"^no recommender model is serving: no model artifact yet; run `moviegraph train`$"):

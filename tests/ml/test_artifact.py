@@ -73,7 +73,7 @@ def test_a_failing_train_leaves_the_old_artifact_serving(
             raise OSError(28, "No space left on device")
         real_save(path, array, allow_pickle=allow_pickle)
 
-    monkeypatch.setattr(artifact.np, "save", disk_full)
+    monkeypatch.setattr("ml.artifact.np.save", disk_full)
     with pytest.raises(OSError, match="No space left"):
         main(["train", "--db", str(sample_db), "--model-dir", str(model_dir), *TINY_CLI])
     assert artifact.load(model_dir).manifest == before
@@ -98,7 +98,7 @@ def saved(tmp_path: Path, trained: TrainingResult) -> Path:
 
 
 def test_a_missing_artifact_says_to_train(tmp_path: Path) -> None:
-    with pytest.raises(ArtifactError, match="no model artifact at .*; run `moviegraph train`"):
+    with pytest.raises(ArtifactError, match=r"no model artifact at .*; run `moviegraph train`"):
         artifact.load(tmp_path / "nothing")
 
 
@@ -112,7 +112,7 @@ def test_an_incompatible_version_is_refused(saved: Path) -> None:
 def test_a_truncated_array_is_refused(saved: Path) -> None:
     path = saved / "item_vectors.npy"
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(ArtifactError, match="not a readable model artifact .*run `moviegraph train`"):
+    with pytest.raises(ArtifactError, match=r"not a readable model artifact .*run `moviegraph train`"):
         artifact.load(saved)
 
 
@@ -129,7 +129,7 @@ def test_non_finite_values_are_refused(saved: Path) -> None:
     biases = np.load(saved / "head_item_bias.npy")
     biases[5] = np.inf
     np.save(saved / "head_item_bias.npy", biases)
-    with pytest.raises(ArtifactError, match="head_item_bias.npy has non-finite values"):
+    with pytest.raises(ArtifactError, match=r"head_item_bias\.npy has non-finite values"):
         artifact.load(saved)
 
 
@@ -137,7 +137,7 @@ def test_repeated_ids_are_refused(saved: Path) -> None:
     ids = np.load(saved / "movie_ids.npy")
     ids[1] = ids[0]
     np.save(saved / "movie_ids.npy", ids)
-    with pytest.raises(ArtifactError, match="movie_ids.npy repeats ids"):
+    with pytest.raises(ArtifactError, match=r"movie_ids\.npy repeats ids"):
         artifact.load(saved)
 
 
@@ -146,5 +146,5 @@ def test_an_artifact_must_know_exactly_the_catalogue_movies(trained: TrainingRes
     artifact.check_catalogue(trained.model, ids[::-1])
     with pytest.raises(ArtifactError, match="artifact knows 474 movies, DB has 475; run `moviegraph train`"):
         artifact.check_catalogue(trained.model, np.append(ids, 10**9))
-    with pytest.raises(ArtifactError, match="differ in 1 movie ids .*; run `moviegraph train`"):
+    with pytest.raises(ArtifactError, match=r"differ in 1 movie ids .*; run `moviegraph train`"):
         artifact.check_catalogue(trained.model, np.append(ids[1:], 10**9))

@@ -1,27 +1,33 @@
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
 
 from ml.evaluation import auc_score, ndcg_at_k, precision_at_k, rating_errors, recall_at_k
+from ml.types import FloatArray, IndexArray
 
 N_USERS, N_ITEMS = 40, 30
 
 
 class FixedScores:
-    def __init__(self, scores: np.ndarray) -> None:
-        self.scores = scores.astype(np.float32)
+    def __init__(self, scores: npt.NDArray[np.float64]) -> None:
+        self.scores: FloatArray = scores.astype(np.float32)
 
-    def ranking_scores(self, user_rows: np.ndarray) -> np.ndarray:
+    def ranking_scores(self, user_rows: IndexArray) -> FloatArray:
         return self.scores[user_rows]
 
-    def predict(self, user_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:
+    def predict(self, user_rows: IndexArray, item_rows: IndexArray) -> FloatArray:
         return self.scores[user_rows, item_rows]
 
 
+# (scores, test interactions, train interactions)
+Case = tuple[FixedScores, sp.csr_matrix, sp.csr_matrix]
+
+
 @pytest.fixture
-def case() -> tuple[FixedScores, sp.csr_matrix, sp.csr_matrix]:
+def case() -> Case:
     """Random scores and disjoint random train/test interactions; a few users have no test rows."""
     rng = np.random.default_rng(7)
     scores = rng.normal(size=(N_USERS, N_ITEMS))
@@ -61,7 +67,7 @@ def reference(model: FixedScores, test: sp.csr_matrix, train: sp.csr_matrix | No
 
 @pytest.mark.parametrize("k", [1, 5, 10])
 @pytest.mark.parametrize("with_train", [True, False])
-def test_ranking_metrics_match_the_slow_reference(case, k: int, with_train: bool) -> None:
+def test_ranking_metrics_match_the_slow_reference(case: Case, k: int, with_train: bool) -> None:
     model, test, train = case
     train_or_none = train if with_train else None
     expected = reference(model, test, train_or_none, k)
@@ -71,7 +77,7 @@ def test_ranking_metrics_match_the_slow_reference(case, k: int, with_train: bool
     assert np.allclose(auc_score(model, test, train_or_none, k=k), expected["auc"])
 
 
-def test_metrics_return_one_value_per_user_with_test_interactions(case) -> None:
+def test_metrics_return_one_value_per_user_with_test_interactions(case: Case) -> None:
     model, test, train = case
     assert precision_at_k(model, test, train).shape == (N_USERS - 3,)
 
@@ -82,7 +88,7 @@ def test_auc_counts_ties_as_half() -> None:
     assert auc_score(model, test)[0] == pytest.approx(0.5)
 
 
-def test_overlapping_train_and_test_are_refused(case) -> None:
+def test_overlapping_train_and_test_are_refused(case: Case) -> None:
     model, test, train = case
     leaky = sp.csr_matrix(train + test)
     for metric in (precision_at_k, recall_at_k, ndcg_at_k, auc_score, rating_errors):

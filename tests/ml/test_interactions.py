@@ -11,7 +11,7 @@ def _ratings() -> Ratings:
 
 
 def _pairs(ratings: Ratings) -> set[tuple[int, int]]:
-    return set(zip(ratings.user_ids.tolist(), ratings.movie_ids.tolist()))
+    return set(zip(ratings.user_ids.tolist(), ratings.movie_ids.tolist(), strict=True))
 
 
 def test_per_user_split_holds_out_the_rounded_share_of_each_user() -> None:

@@ -1,11 +1,12 @@
 import numpy as np
 
 from ml.rating_head import HeadParams, fit_biases, fit_head, unit_rows
+from ml.types import FloatArray, IdArray
 
 PARAMS = HeadParams(user_bias_reg=2.0, item_bias_reg=3.0, ridge=1.5, rounds=3)
 
 
-def _ratings(seed: int = 3, n_users: int = 12, n_items: int = 20, dim: int = 4):
+def _ratings(seed: int = 3, n_users: int = 12, n_items: int = 20, dim: int = 4) -> tuple[IdArray, IdArray, FloatArray, FloatArray, int]:
     rng = np.random.default_rng(seed)
     vectors = unit_rows(rng.normal(size=(n_items, dim)).astype(np.float32))
     pairs = np.array([(u, i) for u in range(n_users) for i in range(n_items) if rng.random() < 0.5])

@@ -1,3 +1,4 @@
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_recommend_matches_a_full_argsort(scorer: Scorer, trained: TrainingResul
         result = scorer.recommend(scorer.user(user), k, exclude=ex, allowed=mask)
         assert result.personalized
         assert [r.movie_id for r in result.items] == reference_recommend(trained, user, k, ex, mask)
-        assert all(a.score >= b.score for a, b in zip(result.items, result.items[1:]))
+        assert all(a.score >= b.score for a, b in itertools.pairwise(result.items))
         ratings = scorer.predict_ratings(scorer.user(user), [r.movie_id for r in result.items])
         assert np.allclose([r.predicted_rating for r in result.items], ratings)
 
@@ -99,14 +100,14 @@ def test_similar_matches_a_full_cosine_sort(scorer: Scorer, trained: TrainingRes
 
 def test_similar_answers_for_every_catalogue_movie(scorer: Scorer, trained: TrainingResult) -> None:
     has_vector = np.abs(trained.model.item_vectors).sum(axis=1) > 0
-    for movie_id, vector in zip(scorer.movie_ids.tolist(), has_vector):
+    for movie_id, vector in zip(scorer.movie_ids.tolist(), has_vector, strict=True):
         assert len(scorer.similar(movie_id, 5)) == (5 if vector else 0)
 
 
 def test_fold_in_reproduces_a_trained_user_and_serves_a_new_one(scorer: Scorer, trained: TrainingResult, sample_set: TrainingSet) -> None:
     user = _user(sample_set, 5)
     mine = sample_set.ratings.user_ids == user
-    pairs = list(zip(sample_set.ratings.movie_ids[mine].tolist(), sample_set.ratings.values[mine].tolist()))
+    pairs = list(zip(sample_set.ratings.movie_ids[mine].tolist(), sample_set.ratings.values[mine].tolist(), strict=True))
     refolded = scorer.user(user, pairs)  # as if their ratings changed after training: re-solved
     some = scorer.movie_ids[:20].tolist()
     assert np.allclose(scorer.predict_ratings(refolded, some), scorer.predict_ratings(scorer.user(user), some), atol=1e-4)
@@ -122,7 +123,7 @@ def test_bad_arguments_are_refused(scorer: Scorer, sample_set: TrainingSet) -> N
         scorer.recommend(scorer.user(_user(sample_set)), 0)
     with pytest.raises(BadInput, match="allowed must be a bool array"):
         scorer.recommend(scorer.user(_user(sample_set)), 5, allowed=np.ones(3, dtype=bool))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         scorer.movie_ids[0] = 1
 
 

@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from ml.model_holder import ModelHolder
 from tests.reliability.burst import RATE, Burst, plan
 from tests.reliability.deployment import DataDir, integrity, serve, stored_ratings, user_headers
 from tests.schema.test_live_ratings import PREDICT, _expected_ratings
@@ -138,7 +139,9 @@ def test_a_corrupt_model_is_refused_and_everything_else_served(
 
         # A good artifact published next is picked up without a restart.
         _publish(data_dir, sample_model.resolve(), ".model-retrained")
-        assert client.portal.call(client.app.state.runtime.models.refresh) is True  # type: ignore[union-attr,attr-defined]
+        models: ModelHolder = client.app.state.runtime.models  # type: ignore[attr-defined]  # TestClient.app is a bare ASGI callable
+        assert client.portal is not None  # set while the client's `with` block runs
+        assert client.portal.call(models.refresh) is True
         assert len(_data(client, RECOMMEND, user="1")["recommend"]) == 3
         assert client.get("/ready").json()["model"] == "serving"
     assert [r.getMessage() for r in caplog.records if f"refused the artifact at {data_dir.folder}" in r.getMessage()] != []

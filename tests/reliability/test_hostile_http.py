@@ -6,9 +6,9 @@ to send it), the server stays responsive, and no traceback reaches its log."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
-import os
 import re
 import shutil
 import socket
@@ -66,7 +66,9 @@ def _port(server: Server) -> int:
     return int(server.url.rsplit(":", 1)[1])
 
 
-def exchange(server: Server, payload: bytes, *, drip: bytes = b"", every: float = 0.3, wait: float = 10.0) -> tuple[int | None, dict[str, Any] | None, float]:
+def exchange(
+    server: Server, payload: bytes, *, drip: bytes = b"", every: float = 0.3, wait: float = 10.0
+) -> tuple[int | None, dict[str, Any] | None, float]:
     """Sends `payload` (then `drip` every `every` s until the server answers or closes) on a raw
     socket; (status, JSON body, seconds) of the answer, status None if it closed without one."""
     started = time.monotonic()
@@ -78,10 +80,8 @@ def exchange(server: Server, payload: bytes, *, drip: bytes = b"", every: float 
             try:
                 chunk = sock.recv(65536)
             except TimeoutError:
-                try:
+                with contextlib.suppress(OSError):  # the server has stopped reading: its answer is on the way
                     sock.sendall(drip)
-                except OSError:
-                    pass  # the server has stopped reading: its answer is on the way
                 continue
             except ConnectionResetError:
                 break

@@ -67,7 +67,7 @@ def test_runtime_and_year_by_title_returns_every_namesake(gql: Gql, folder: Path
 
 def test_collection_of_a_title_with_count_total_and_average_revenue(gql: Gql, folder: Path) -> None:
     members = [m for m in raw.movies(folder).values() if (m["belongs_to_collection"] or {}).get("name") == "Toy Story Collection"]
-    revenues = [raw.amount(m, "revenue") for m in members if raw.amount(m, "revenue")]
+    revenues = [revenue for revenue in (raw.amount(m, "revenue") for m in members) if revenue]
     query = '{ movies(filter: {title: "toy story"}) { edges { node { collection { movieCount totalRevenue averageRevenue movies { title } } } } } }'
     collection = gql(query)["movies"]["edges"][0]["node"]["collection"]
     assert collection["movieCount"] == len(members)
@@ -97,7 +97,8 @@ def test_company_success(gql: Gql, folder: Path) -> None:
     assert data["movieCount"] == len(pixar)
     assert data["totalRevenue"] == sum(raw.amount(m, "revenue") or 0 for m in pixar)
     assert data["totalBudget"] == sum(raw.amount(m, "budget") or 0 for m in pixar)
-    returns = [raw.amount(m, "revenue") / raw.amount(m, "budget") for m in pixar if raw.amount(m, "revenue") and raw.amount(m, "budget")]  # type: ignore[operator]
+    known = [(raw.amount(m, "revenue"), raw.amount(m, "budget")) for m in pixar]
+    returns = [revenue / budget for revenue, budget in known if revenue and budget]
     assert data["averageReturn"] == pytest.approx(mean(returns))
 
 
@@ -165,7 +166,10 @@ def test_search_is_prefix_word_order_and_accent_tolerant(gql: Gql) -> None:
 
 
 def test_pages_walk_the_whole_list(gql: Gql) -> None:
-    query = "query($after: String) { movies(filter: {yearFrom: 1995, yearTo: 1995}, first: 40, after: $after) { totalCount edges { node { title } } pageInfo { hasNextPage endCursor } } }"
+    query = (
+        "query($after: String) { movies(filter: {yearFrom: 1995, yearTo: 1995}, first: 40, after: $after) "
+        "{ totalCount edges { node { title } } pageInfo { hasNextPage endCursor } } }"
+    )
     seen: list[str] = []
     after = None
     while True:

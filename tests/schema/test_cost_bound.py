@@ -129,7 +129,8 @@ def object_fields(type_name: str) -> list[str]:
 def scalar_field(type_name: str) -> str:
     named = GRAPHQL.type_map[type_name]
     assert isinstance(named, (GraphQLObjectType, GraphQLInterfaceType))
-    return next(name for name, f in named.fields.items() if is_leaf_type(get_named_type(f.type)) and not f.args)
+    scalar: str = next(name for name, f in named.fields.items() if is_leaf_type(get_named_type(f.type)) and not f.args)
+    return scalar
 
 
 def call(name: str, arguments: list[str]) -> str:
@@ -146,7 +147,9 @@ def selection(draw: st.DrawFn, query: Query, type_name: str, level: int) -> str:
     # lists measured in the catalogue come up three times as often as other fields.
     weighted = [*children, *[name for name in children if (type_name, name) in MEASURED_LISTS] * 2]
     for name in draw(st.lists(st.sampled_from(weighted), max_size=draw(st.sampled_from([1, 1, 2])), unique=True)) if children else []:
-        definition = GRAPHQL.type_map[type_name].fields[name]  # type: ignore[union-attr]
+        named = GRAPHQL.type_map[type_name]
+        assert isinstance(named, (GraphQLObjectType, GraphQLInterfaceType))
+        definition = named.fields[name]
         if level == 0:
             query.top.append(name)
         arguments = [query.first(draw)] if "first" in definition.args else []
@@ -204,6 +207,7 @@ def check_bound(client: TestClient, query: str, variables: dict[str, int], tally
         tally.refused += 1
         return
     returned = sum(objects_in(value) for value in body["data"].values())
+    assert cost is not None, body  # every executed operation reports its cost
     assert returned <= cost, (query, variables, returned, cost)
     tally.executed += 1
     tally.tightest = max(tally.tightest, returned / cost if cost else 0.0)

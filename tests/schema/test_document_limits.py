@@ -7,7 +7,7 @@ import asyncio
 import time
 
 import pytest
-from graphql import FragmentDefinitionNode, FragmentSpreadNode, parse
+from graphql import FragmentDefinitionNode, FragmentSpreadNode, OperationDefinitionNode, parse
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from api.graphql_app import _root_fields
@@ -54,12 +54,15 @@ def test_a_fan_out_of_fragments_is_measured_without_expanding_it() -> None:
     assert time.perf_counter() - started < 1  # expanded, it would never end
     assert errors == [f"{2**40:,} aliases found (a fragment's counted at each spread). Allowed: {MAX_ALIASES}"]
     operation = document.definitions[0]
-    assert _root_fields(operation.selection_set, fragments_of(document)) == {"movie"}  # type: ignore[attr-defined]
+    assert isinstance(operation, OperationDefinitionNode)
+    assert _root_fields(operation.selection_set, fragments_of(document)) == {"movie"}
 
 
 def test_root_fields_through_fragments_on_the_root() -> None:
     document = parse(f"{{ ...B0 __typename }} {fan_out(40, 'movie(id: 1) { title } person(id: 2) { name }', on='Query')}")
-    assert _root_fields(document.definitions[0].selection_set, fragments_of(document)) == {"movie", "person", "__typename"}  # type: ignore[attr-defined]
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    assert _root_fields(operation.selection_set, fragments_of(document)) == {"movie", "person", "__typename"}
 
 
 def test_the_fold_reads_each_fragment_once_and_stops_at_its_budget() -> None:
@@ -85,8 +88,12 @@ def test_the_fold_reads_each_fragment_once_and_stops_at_its_budget() -> None:
 
 def test_cycles_and_unknown_fragments_fold_to_nothing() -> None:
     document = parse("fragment A on Movie { ...B } fragment B on Movie { ...A ...Nope }")
-    folder: FragmentFold[None, int] = FragmentFold(
-        fragments_of(document), lambda f, _: 1 + sum(folder.spread(s.name.value, None) for s in f.selection_set.selections), 0)  # type: ignore[attr-defined]
+
+    def fold(fragment: FragmentDefinitionNode, _: None) -> int:
+        spreads = [s for s in fragment.selection_set.selections if isinstance(s, FragmentSpreadNode)]
+        return 1 + sum(folder.spread(s.name.value, None) for s in spreads)
+
+    folder: FragmentFold[None, int] = FragmentFold(fragments_of(document), fold, 0)
     assert folder.spread("A", None) == 2  # A, B; the spread of A inside B and the unknown one add nothing
     assert any("Unknown fragment 'Nope'" in m for m in messages("{ movie(id: 1) { ...Nope } }"))
 

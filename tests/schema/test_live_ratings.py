@@ -25,10 +25,16 @@ from ml.features import FeatureParams
 from tests.conftest import copy_catalogue
 from tests.schema.conftest import post
 
-RATE = "mutation($user: ID!, $movie: ID!, $rating: Float!) { rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id title } } }"
+RATE = (
+    "mutation($user: ID!, $movie: ID!, $rating: Float!) "
+    "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user rating ratedAt movie { id title } } }"
+)
 DELETE = "mutation($user: ID!, $movie: ID!) { deleteRating(user: $user, movie: $movie) }"
 PREDICT = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { rating movie { id } } }"
-RECOMMEND = "query($user: ID, $likes: [ID!], $first: Int!) { recommend(user: $user, likes: $likes, first: $first) { personalized score movie { id } } }"
+RECOMMEND = (
+    "query($user: ID, $likes: [ID!], $first: Int!) "
+    "{ recommend(user: $user, likes: $likes, first: $first) { personalized score movie { id } } }"
+)
 NEW_USER = "7000001"
 
 
@@ -52,7 +58,8 @@ def _stored(db_path: Path, user: str) -> dict[int, float]:
 def _data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
     body = post(client, query, variables)
     assert "errors" not in body, body["errors"]
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def _error_code(client: TestClient, query: str, **variables: Any) -> str:
@@ -119,7 +126,8 @@ def _expected_ratings(model_dir: Path, ratings: dict[int, float], items: list[in
     solution = np.linalg.lstsq(augmented, np.concatenate([residuals, np.zeros(len(penalties))]), rcond=None)[0]
     bias, weights = solution[0], solution[1:]
     raw = head.mu + bias + head.item_bias[asked] + model.unit_vectors[asked] @ weights
-    return np.clip(raw, 1, 5)
+    clipped: np.ndarray = np.clip(raw, 1, 5)
+    return clipped
 
 
 def test_a_new_users_ratings_count_on_the_next_request(client: TestClient, db_path: Path, sample_model: Path) -> None:
@@ -179,9 +187,12 @@ def test_training_reads_the_stored_ratings_and_records_its_snapshot(client: Test
 
 def test_ratings_lists_a_users_ratings_newest_first(client: TestClient, db_path: Path) -> None:
     user, movies = "7000007", _movies(db_path, 3, offset=60)
-    for stars, movie in zip([1.5, 4.0, 3.0], movies):
+    for stars, movie in zip([1.5, 4.0, 3.0], movies, strict=True):
         _data(client, RATE, user=user, movie=str(movie), rating=stars)
-    query = "query($user: ID!, $after: String) { ratings(user: $user, first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { node { rating movie { id } } } } }"
+    query = (
+        "query($user: ID!, $after: String) { ratings(user: $user, first: 2, after: $after) "
+        "{ totalCount pageInfo { endCursor hasNextPage } edges { node { rating movie { id } } } } }"
+    )
     first = _data(client, query, user=user, after=None)["ratings"]
     second = _data(client, query, user=user, after=first["pageInfo"]["endCursor"])["ratings"]
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]

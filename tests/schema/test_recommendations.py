@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from tests.conftest import copy_catalogue
 from tests.schema.conftest import post
 
 RECOMMEND = """query($user: ID!, $first: Int!, $filter: RecommendFilter, $exclude: Boolean!) {
@@ -34,7 +36,8 @@ def db(sample_db: Path) -> sqlite3.Connection:
 def _data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
     body = post(client, query, variables)
     assert "errors" not in body, body["errors"]
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def _busiest_user(db: sqlite3.Connection) -> int:
@@ -113,3 +116,17 @@ def test_without_a_model_recommendations_say_so(sample_db: Path, tmp_path: Path)
         assert "moviegraph train" in body["errors"][0]["message"]
         assert client.get("/predicted-ratings/1?items=1").status_code == 503
         assert _data(client, "{ movie(id: 862) { title } }") == {"movie": {"title": "Toy Story"}}
+
+
+
+def test_a_rating_of_a_movie_the_catalogue_lacks_is_not_found(sample_db: Path, tmp_path: Path) -> None:
+    """A rating row whose movie row is gone (SQLite does not enforce the foreign key) answers
+    NOT_FOUND naming the movie; resolving it used to raise AttributeError (a masked 500-style error)."""
+    catalogue = copy_catalogue(sample_db, tmp_path / "catalogue.sqlite3")
+    with contextlib.closing(sqlite3.connect(catalogue)) as db, db:
+        user, gone = db.execute("SELECT user_id, movie_id FROM rating ORDER BY timestamp DESC, rowid DESC LIMIT 1").fetchone()
+        db.execute("DELETE FROM movie WHERE id = ?", (gone,))
+    with TestClient(create_app(Settings(db_path=catalogue))) as client:
+        body = post(client, "query($u: ID!) { user(id: $u) { ratings(first: 1) { edges { node { rating movie { id } } } } } }", {"u": str(user)})
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_FOUND"]
+    assert str(gone) in body["errors"][0]["message"]

@@ -3,6 +3,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 from schema import default_schema
 from tests.conftest import ROOT
 
+
 def test_committed_schema_graphql_matches_the_code() -> None:
     committed = (ROOT / "schema.graphql").read_text()
     assert committed == default_schema().as_str() + "\n", "schema.graphql is stale: run `python -m schema.export > schema.graphql`"
