@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext
 from data.domain import MAX_QUERY_COST
 from schema.cost import LongestLists, QueryCost
 from schema.document_limits import max_aliases_rule, max_depth_rule
-from schema.errors import ClientErrors, PhaseCodes, is_unexpected, remove_suggestions
+from schema.errors import ClientErrors, NonFatalErrors, PhaseCodes, is_unexpected, remove_suggestions
 from schema.fair_turns import FairTurns
 from schema.input_limits import UnicodeVariables
 from schema.mutation import Mutation
@@ -74,6 +74,7 @@ def build_schema(
         extensions=[
             ClientErrors,
             PhaseCodes,
+            NonFatalErrors,
             lambda: QueryLimits(introspection),
             UnicodeVariables,
             lambda: QueryCost(max_cost, longest),

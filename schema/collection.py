@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
 
 from loaders.rows import CollectionRow
 from schema.movie_group import MovieGroup
 
 
 @strawberry.type(description="A collection (franchise), e.g. Toy Story Collection; movies in release order.")
-class Collection(MovieGroup):
-    id: strawberry.ID = strawberry.field(description="TMDB collection id.")
+class Collection(MovieGroup, relay.Node):
+    tmdb_id: int = strawberry.field(description="TMDB collection id (the plain number; `id` is the global Relay id).")
     name: str = strawberry.field(description="Collection name.")
     poster_path: str | None = strawberry.field(description="TMDB image path of the poster.")
     backdrop_path: str | None = strawberry.field(description="TMDB image path of the backdrop.")
@@ -18,7 +19,7 @@ class Collection(MovieGroup):
         return cls(
             _kind="collection",
             _key=row.id,
-            id=strawberry.ID(str(row.id)),
+            tmdb_id=row.id,
             name=row.name,
             poster_path=row.poster_path,
             backdrop_path=row.backdrop_path,

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
 
 from loaders.rows import CountryRow
 from schema.movie_group import MovieGroup
 
 
 @strawberry.type(description="A production country; its movies are those produced there, most popular first.")
-class Country(MovieGroup):
+class Country(MovieGroup, relay.Node):
     code: str = strawberry.field(description="ISO 3166-1 alpha-2 code, e.g. MX.")
     name: str = strawberry.field(description="English name as TMDB gives it.")
 

@@ -53,6 +53,12 @@ class MovieFilter:
     min_vote_count: int | None = strawberry.field(default=None, description="At least this many TMDB votes.")
     min_vote_average: float | None = strawberry.field(default=None, description="A TMDB vote average of at least this (0-10).")
 
+    def named(self) -> list[tuple[str, str]]:
+        """(kind, name) of each entity the filter names, for schema.lookup.report_unknown_names."""
+        single = [("company", self.company), ("director", self.director), ("collection", self.collection),
+                  ("country", self.country), ("language", self.original_language)]
+        return [(kind, name) for kind, name in single if name is not None] + [("genre", name) for name in self.genres or ()]
+
     def to_query(self, order: MovieOrder | None) -> MovieQuery:
         if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
             raise BadInput(f"yearFrom {self.year_from} is after yearTo {self.year_to}")

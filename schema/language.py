@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
 
 from loaders.rows import LanguageRow
 from schema.movie_group import MovieGroup
@@ -9,7 +10,7 @@ from schema.movie_group import MovieGroup
 @strawberry.type(
     description="A language; its movies (and movieCount) are those originally in it, most popular first."
 )
-class Language(MovieGroup):
+class Language(MovieGroup, relay.Node):
     code: str = strawberry.field(description="ISO 639-1 code, e.g. fr (TMDB also uses cn for Cantonese, xx for none).")
     name: str = strawberry.field(description="English name, e.g. French.")
     native_name: str | None = strawberry.field(description="Name in the language itself, as TMDB gives it.")

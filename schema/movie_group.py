@@ -6,25 +6,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry import relay
 
 from loaders import EntityLoaders
 from loaders.entities import Stats
+from loaders.rows import MovieRow
 from schema.context import Info
 from schema.inputs import MovieOrder
-from schema.pagination import MAX_PAGE, page_window
+from schema.pagination import MAX_PAGE, After, Before, Connection, First100, Last, PageArgs, paginate
 from schema.scalars import BigInt, big_int
 
 if TYPE_CHECKING:
     from schema.movie import Movie
 
 LazyMovie = Annotated["Movie", strawberry.lazy("schema.movie")]
+PAGE_HELP = f"A connection: `first`/`after` page forwards, `last`/`before` backwards, at most {MAX_PAGE} a page."
 
 
 @strawberry.interface(description="Something that groups movies, with the success figures of its movies.")
 class MovieGroup:
-    # Which `Loaders` attribute serves this kind of group, and this group's key there.
+    # Which `Loaders` attribute serves this kind of group, and this group's key there (its Relay
+    # NodeID: every group type is also a Node).
     _kind: strawberry.Private[str]
-    _key: strawberry.Private[Any]
+    _key: relay.NodeID[Any]
 
     def _loaders(self, info: Info) -> EntityLoaders[Any, Any]:
         loaders: EntityLoaders[Any, Any] = getattr(info.context.loaders, self._kind)
@@ -55,12 +59,18 @@ class MovieGroup:
     async def average_return(self, info: Info) -> float | None:
         return (await self._stats(info)).average_return
 
-    @strawberry.field(description=f"Its movies, at most `first` (up to {MAX_PAGE}); each kind of group has a natural default order.")
-    async def movies(self, info: Info, first: int = MAX_PAGE, order_by: MovieOrder | None = None) -> list[LazyMovie]:
+    @strawberry.field(description=f"Its movies, each kind of group in its natural order unless `orderBy` says otherwise. {PAGE_HELP}")
+    async def movies(
+        self, info: Info, first: First100 = None, after: After = None, last: Last = None, before: Before = None,
+        order_by: Annotated[MovieOrder | None, strawberry.argument(description="The order; the group's natural one by default.")] = None,
+    ) -> Connection[LazyMovie]:
         from schema.movie import Movie
 
-        page_window(first, None)
         loaders = self._loaders(info)
         order, descending = order_by.as_pair() if order_by else loaders.entity.movie_order
-        rows = await loaders.movies.load((self._key, first, order, descending))
-        return [Movie.from_row(row) for row in rows]
+
+        async def fetch(offset: int, limit: int) -> tuple[list[MovieRow], int]:
+            rows = await loaders.movies.load((self._key, offset, limit, order, descending)) if limit else []
+            return rows, (await self._stats(info)).movie_count
+
+        return await paginate(PageArgs(MAX_PAGE, first, after, last, before), fetch, Movie.from_row)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
+from strawberry import relay
 
 from loaders.rows import CreditedPersonRow, PersonRow
 from schema.context import Info
 from schema.movie_reference import MovieReference
-from schema.pagination import MAX_PAGE, page_window
+from schema.pagination import MAX_PAGE, Count, page_window
 
 
 @strawberry.enum(description="Gender as TMDB records it.")
@@ -20,12 +21,12 @@ class Gender(Enum):
 
 
 @strawberry.type(description="Anyone credited in the cast or crew of a movie.")
-class Person:
-    id: strawberry.ID = strawberry.field(description="TMDB person id.")
+class Person(relay.Node):
+    tmdb_id: int = strawberry.field(description="TMDB person id (the plain number; `id` is the global Relay id).")
     name: str = strawberry.field(description="Name as credited.")
     gender: Gender = strawberry.field(description="Gender as TMDB records it.")
     profile_path: str | None = strawberry.field(description="TMDB image path of the portrait.")
-    _id: strawberry.Private[int]
+    _key: relay.NodeID[int]
 
     @classmethod
     def from_row(cls, row: PersonRow) -> Person:
@@ -39,18 +40,18 @@ class Person:
     @classmethod
     def _of(cls, person_id: int, name: str, gender: int | None, profile_path: str | None) -> Person:
         known = Gender(gender) if gender in (1, 2) else Gender.UNKNOWN
-        return cls(id=strawberry.ID(str(person_id)), name=name, gender=known, profile_path=profile_path, _id=person_id)
+        return cls(tmdb_id=person_id, name=name, gender=known, profile_path=profile_path, _key=person_id)
 
     @strawberry.field(description=f"Roles played, newest movie first, at most `first` (up to {MAX_PAGE}).")
-    async def cast_credits(self, info: Info, first: int = MAX_PAGE) -> list[CastCredit]:
+    async def cast_credits(self, info: Info, first: Count = MAX_PAGE) -> list[CastCredit]:
         page_window(first, None)
-        rows = await info.context.loaders.cast_credits.load((self._id, first))
+        rows = await info.context.loaders.cast_credits.load((self._key, first))
         return [CastCredit(person=self, character=row.character, order=row.order, _movie_id=row.id) for row in rows]
 
     @strawberry.field(description=f"Jobs held, newest movie first, at most `first` (up to {MAX_PAGE}).")
-    async def crew_credits(self, info: Info, first: int = MAX_PAGE) -> list[CrewCredit]:
+    async def crew_credits(self, info: Info, first: Count = MAX_PAGE) -> list[CrewCredit]:
         page_window(first, None)
-        rows = await info.context.loaders.crew_credits.load((self._id, first))
+        rows = await info.context.loaders.crew_credits.load((self._key, first))
         return [CrewCredit(person=self, job=row.job, department=row.department, _movie_id=row.id) for row in rows]
 
 

@@ -3,39 +3,59 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
+from strawberry import relay
 
 from data.domain import MAX_ITEMS
 from loaders.ratings import select_user_ratings
+from loaders.rows import RatingRow
 from schema import recommender_fields
 from schema.context import Info
-from schema.pagination import MAX_PAGE, Connection, connection, page_window
+from schema.pagination import MAX_PAGE, After, Before, Connection, First20, Last, PageArgs, paginate
 from schema.rating import Rating
 from schema.recommendation import PredictedRating, Recommendation, RecommendFilter
+from schema.scalars import BigInt
 
-PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
+PAGE_HELP = f"A connection: `first`/`after` page forwards, `last`/`before` backwards, at most {MAX_PAGE} a page."
+ID_HELP = "The global id (an object's `id`) or the plain source number: either is accepted."
+UserArg = Annotated[strawberry.ID | None, strawberry.argument(
+    description=f"The user: their global id or plain number; the signed-in user when left out. {ID_HELP}")]
+ItemsArg = Annotated[list[strawberry.ID], strawberry.argument(
+    description=f"The movies, at most {MAX_ITEMS}: global ids or plain TMDB numbers, mixed as you like.")]
+
+
+async def ratings_page(info: Info, user_id: int, args: PageArgs) -> Connection[Rating]:
+    """A user's stored ratings, newest first: `Query.ratings` and `User.ratings`."""
+
+    async def fetch(offset: int, limit: int) -> tuple[list[RatingRow], int]:
+        return await select_user_ratings(info.context.loaders.db, user_id, offset, limit)
+
+    return await paginate(args, fetch, Rating.from_stored)
 
 
 @strawberry.type(description="A user of the catalogue: their ratings, recommendations and predicted ratings.")
-class User:
-    _user_id: strawberry.Private[int]
+class User(relay.Node):
+    _user_id: relay.NodeID[int]
 
-    @strawberry.field(description="The user's id (for the dataset's users, their MovieLens user id).")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self._user_id))
+    @strawberry.field(description="The user's number, the plain id every `user` argument also takes (for the dataset's users, "
+                                  "their MovieLens userId); `id` is the global Relay id.")
+    def user_id(self) -> BigInt:
+        return BigInt(self._user_id)
 
     @strawberry.field(description=f"The user's stored ratings, newest first. {PAGE_HELP}")
-    async def ratings(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Rating]:
-        offset, limit = page_window(first, after)
-        rows, total = await select_user_ratings(info.context.loaders.db, self._user_id, offset, limit)
-        return connection(rows, Rating.from_stored, offset, total)
+    async def ratings(self, info: Info, first: First20 = None, after: After = None, last: Last = None, before: Before = None) -> Connection[Rating]:
+        return await ratings_page(info, self._user_id, PageArgs(20, first, after, last, before))
 
-    @strawberry.field(description="The best movies for the user, best first, at most `first` (up to 100); as `Query.recommend`.")
-    async def recommendations(self, info: Info, first: int = 10, filter: RecommendFilter | None = None,
-                              exclude_rated: bool = True) -> list[Recommendation]:
+    @strawberry.field(description=f"The best movies for the user, best first, at most `first` (up to {MAX_PAGE}); as `Query.recommend`.")
+    async def recommendations(
+        self, info: Info, first: Annotated[int, strawberry.argument(description=f"How many movies, at most {MAX_PAGE}.")] = 10,
+        filter: Annotated[RecommendFilter | None, strawberry.argument(description="Conditions every recommended movie meets.")] = None,
+        exclude_rated: Annotated[bool, strawberry.argument(description="Leave out the movies the user rated.")] = True,
+    ) -> list[Recommendation]:
         return await recommender_fields.recommend_for_user(info, self._user_id, first, filter, exclude_rated)
 
-    @strawberry.field(description=f"The 1-5 star ratings the user is predicted to give `items` (TMDB ids, at most "
-                                  f"{MAX_ITEMS}), in the order asked.")
-    async def predicted_ratings(self, info: Info, items: list[strawberry.ID]) -> list[PredictedRating]:
+    @strawberry.field(description="The 1-5 star ratings the user is predicted to give `items`, in the order asked.")
+    async def predicted_ratings(self, info: Info, items: ItemsArg) -> list[PredictedRating]:
         return await recommender_fields.predicted_ratings(info, self._user_id, items)
