@@ -7,14 +7,14 @@ import contextlib
 import gc
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
@@ -34,8 +34,9 @@ from loaders.rating_writer import RatingWriter
 from loaders.runtime import Runtime, Unavailable
 from loaders.stats import longest_lists_of, table_counts
 from ml.model_holder import ModelHolder
-from schema import Extension, build_schema
+from schema import Extension, MoviegraphSchema, build_schema
 from schema.cost import LongestLists
+from schema.possible_types import possible_types_json
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,17 @@ async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
     except WritesUnavailable as exc:
         logger.error("%s; serving read-only: rating mutations answer WRITES_UNAVAILABLE", exc)
         return Unavailable(NO_WRITER)
+
+
+def _possible_types(schema: MoviegraphSchema) -> Callable[[Request], Awaitable[Response]]:
+    """Apollo's `possibleTypes` (schema/possible_types.py). Served with introspection off too: it
+    names only the types every answer's `__typename` already shows."""
+    body = possible_types_json(schema._schema)
+
+    async def endpoint(request: Request) -> Response:
+        return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=3600"})
+
+    return endpoint
 
 
 def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticator, buckets: TokenBuckets | None) -> list[Middleware]:
@@ -151,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/ready", ready),
         Route("/metrics", metrics.endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql/possible-types.json", _possible_types(schema)),
         *rest.routes,
         *graphiql.routes(),
     ]

@@ -15,17 +15,17 @@ from schema.input_limits import check_names, check_text
 
 @strawberry.enum(description="What to order movies by.")
 class MovieOrderField(Enum):
-    POPULARITY = "popularity"
-    REVENUE = "revenue"
-    RELEASE_DATE = "release_date"
-    VOTE_AVERAGE = "vote_average"
-    TITLE = "title"
+    POPULARITY = strawberry.enum_value("popularity", description="TMDB popularity score (2017).")
+    REVENUE = strawberry.enum_value("revenue", description="Worldwide box-office revenue.")
+    RELEASE_DATE = strawberry.enum_value("release_date", description="First release date.")
+    VOTE_AVERAGE = strawberry.enum_value("vote_average", description="TMDB mean vote.")
+    TITLE = strawberry.enum_value("title", description="Title, case- and accent-insensitively.")
 
 
 @strawberry.enum(description="Sort direction; unknown values always come last.")
 class SortDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description="Smallest (earliest, A) first.")
+    DESC = strawberry.enum_value("desc", description="Largest (latest, Z) first.")
 
 
 @strawberry.input(description="An ordering of movies; ties are broken by id, so pages are stable.")

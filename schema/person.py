@@ -15,9 +15,9 @@ from schema.pagination import MAX_PAGE, Count, page_window
 
 @strawberry.enum(description="Gender as TMDB records it.")
 class Gender(Enum):
-    UNKNOWN = 0
-    FEMALE = 1
-    MALE = 2
+    UNKNOWN = strawberry.enum_value(0, description="Not recorded (TMDB's 0), or a value TMDB has no name for.")
+    FEMALE = strawberry.enum_value(1, description="Female (TMDB's 1).")
+    MALE = strawberry.enum_value(2, description="Male (TMDB's 2).")
 
 
 @strawberry.type(description="Anyone credited in the cast or crew of a movie.")

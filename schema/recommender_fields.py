@@ -10,7 +10,7 @@ from data.errors import BadInput
 from data.text import fold
 from loaders import recommender
 from loaders.movies import MovieQuery
-from schema import place_names
+from schema import lookup, place_names
 from schema.access import acting_user
 from schema.context import Info
 from schema.input_limits import check_names
@@ -60,6 +60,8 @@ async def _recommend(
     result = await recommender.recommend(
         info.context.loaders.db, scorer, first, user_id=user_id, liked=liked, within=within, exclude_rated=exclude_rated
     )
+    if not result.items and flt is not None:
+        await lookup.report_unknown_names(info, flt.named())
     return [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
         for item in result.items
