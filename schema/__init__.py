@@ -27,8 +27,8 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
 
-# Generous for real queries (the deepest useful one, movie > directors > movies > cast > person >
-# castCredits > movie, is 8 deep), tight enough that a hostile query is refused before it runs.
+# Generous for real queries (the deepest useful one, movie > directors > movies > edges > node >
+# cast > person > castCredits > movie, is 10 deep), tight enough that a hostile query is refused before it runs.
 MAX_DEPTH = 10
 MAX_TOKENS = 2_000
 MAX_ALIASES = 30

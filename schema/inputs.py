@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import cast
 
 import strawberry
 
@@ -34,7 +35,8 @@ class MovieOrder:
     direction: SortDirection = strawberry.field(default=SortDirection.DESC, description="Ascending or descending.")
 
     def as_pair(self) -> tuple[OrderField, bool]:
-        return self.field.value, self.direction is SortDirection.DESC
+        # strawberry.enum_value's members hold their plain values at run time.
+        return cast(OrderField, self.field.value), self.direction is SortDirection.DESC
 
 
 @strawberry.input(

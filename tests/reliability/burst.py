@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 import httpx
 
-RATE = "mutation($user: ID!, $movie: ID!, $rating: Float!) { rateMovie(user: $user, movie: $movie, rating: $rating) { user rating movie { id } } }"
+RATE = ("mutation($user: ID!, $movie: ID!, $rating: Float!) "
+        "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user { userId } rating movie { tmdbId } } }")
 
 
 class Write(NamedTuple):

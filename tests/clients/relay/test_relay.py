@@ -56,7 +56,7 @@ def test_relay_runtime_normalises_a_movie_a_company_and_a_person_of_one_number_w
     assert [records[i]["tmdbId"] for i in ids] == [numbers[0]] * 3
     # The same normaliser on ids shared across types (the API before global ids) does warn.
     colliding = _node(relay_compiled, "normalize.js", api_url, "13", "colliding")
-    assert any("conflicting" in warning or "Movie" in warning and "Company" in warning for warning in colliding["warnings"]), colliding
+    assert any("conflicting" in warning or ("Movie" in warning and "Company" in warning) for warning in colliding["warnings"]), colliding
 
 
 def test_apollo_pages_a_company_s_movies_and_a_rating_updates_the_cache_without_a_refetch(
