@@ -13,14 +13,13 @@ from loaders.entities import Stats
 from loaders.rows import MovieRow
 from schema.context import Info
 from schema.inputs import MovieOrder
-from schema.pagination import MAX_PAGE, After, Before, Connection, First100, Last, PageArgs, paginate
+from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First100, Last, PageArgs, paginate
 from schema.scalars import BigInt, big_int
 
 if TYPE_CHECKING:
     from schema.movie import Movie
 
 LazyMovie = Annotated["Movie", strawberry.lazy("schema.movie")]
-PAGE_HELP = f"A connection: `first`/`after` page forwards, `last`/`before` backwards, at most {MAX_PAGE} a page."
 
 
 @strawberry.interface(description="Something that groups movies, with the success figures of its movies.")

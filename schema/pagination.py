@@ -83,6 +83,7 @@ def _position(cursor: str, name: str) -> int:
 # `first` of a plain list (a movie's cast, its similar movies): no cursor, no paging back.
 Count = Annotated[int, strawberry.argument(description=f"At most this many items, up to {MAX_PAGE}.")]
 
+PAGE_HELP = f"A connection: `first`/`after` page forwards, `last`/`before` backwards, at most {MAX_PAGE} a page."
 PAGE_DEFAULT = "page_default"  # the `first` argument's metadata key for its default page size
 
 

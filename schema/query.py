@@ -21,16 +21,14 @@ from schema.inputs import MovieFilter, MovieOrder
 from schema.language import Language
 from schema.movie import Movie
 from schema.node import MAX_NODES, resolve_nodes
-from schema.pagination import MAX_PAGE, After, Before, Connection, First10, First20, First100, Last, PageArgs, connection, paginate
+from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First10, First20, First100, Last, PageArgs, connection, paginate
 from schema.person import Person
 from schema.rating import Rating
 from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter
-from schema.user import ItemsArg, User, UserArg, ratings_page
+from schema.user import ID_HELP, ItemsArg, User, UserArg, ratings_page
 
-PAGE_HELP = f"A connection: `first`/`after` page forwards, `last`/`before` backwards, at most {MAX_PAGE} a page."
 NAME_HELP = ("Look up by `id` (its global id or the plain TMDB number) or by `name` (case- and accent-insensitive); "
              "give exactly one.")
-ID_HELP = "The global id (an object's `id`) or the plain source number: either is accepted."
 USER_HELP = ("`user` takes the User's global id or plain number. The user is the signed-in one; `user` may name another "
              "only for a service key (FORBIDDEN for a signed-in "
              "user naming someone else, UNAUTHENTICATED without credentials).")

@@ -13,12 +13,11 @@ from loaders.ratings import select_user_ratings
 from loaders.rows import RatingRow
 from schema import recommender_fields
 from schema.context import Info
-from schema.pagination import MAX_PAGE, After, Before, Connection, First20, Last, PageArgs, paginate
+from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First20, Last, PageArgs, paginate
 from schema.rating import Rating
 from schema.recommendation import PredictedRating, Recommendation, RecommendFilter
 from schema.scalars import BigInt
 
-PAGE_HELP = f"A connection: `first`/`after` page forwards, `last`/`before` backwards, at most {MAX_PAGE} a page."
 ID_HELP = "The global id (an object's `id`) or the plain source number: either is accepted."
 UserArg = Annotated[strawberry.ID | None, strawberry.argument(
     description=f"The user: their global id or plain number; the signed-in user when left out. {ID_HELP}")]
