@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import relay
 
 from loaders.rows import CollectionRow
 from schema.movie_group import MovieGroup
+from schema.node import Node, global_id
 
 
 @strawberry.type(description="A collection (franchise), e.g. Toy Story Collection; movies in release order.")
-class Collection(MovieGroup, relay.Node):
+class Collection(MovieGroup, Node):
     tmdb_id: int = strawberry.field(description="TMDB collection id (the plain number; `id` is the global Relay id).")
     name: str = strawberry.field(description="Collection name.")
     poster_path: str | None = strawberry.field(description="TMDB image path of the poster.")
@@ -18,7 +18,7 @@ class Collection(MovieGroup, relay.Node):
     def from_row(cls, row: CollectionRow) -> Collection:
         return cls(
             _kind="collection",
-            _key=row.id,
+            _key=row.id, id=global_id("Collection", row.id),
             tmdb_id=row.id,
             name=row.name,
             poster_path=row.poster_path,

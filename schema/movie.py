@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
-from strawberry import relay
 
 from loaders.rows import MovieRow
 from schema import recommender_fields
@@ -16,6 +15,7 @@ from schema.director import Director
 from schema.genre import Genre
 from schema.keyword import Keyword
 from schema.language import Language
+from schema.node import Node, global_id
 from schema.pagination import MAX_PAGE, Count, page_window
 from schema.person import CastCredit, CrewCredit, Person
 from schema.recommendation import SimilarMovie
@@ -23,7 +23,7 @@ from schema.scalars import BigInt, big_int
 
 
 @strawberry.type(description="A movie of the TMDB catalogue. Amounts are US dollars; unknown values are null.")
-class Movie(relay.Node):
+class Movie(Node):
     tmdb_id: int = strawberry.field(description="TMDB movie id (the plain number; `id` is the global Relay id).")
     imdb_id: str | None = strawberry.field(description="IMDb id, e.g. tt0114709.")
     title: str = strawberry.field(description="Title (English release title where TMDB has one).")
@@ -42,13 +42,14 @@ class Movie(relay.Node):
     adult: bool = strawberry.field(description="Adult content.")
     homepage: str | None = strawberry.field(description="Official site.")
     poster_path: str | None = strawberry.field(description="TMDB image path of the poster.")
-    _key: relay.NodeID[int]
+    _key: strawberry.Private[int]
     _collection_id: strawberry.Private[int | None]
     _original_language: strawberry.Private[str | None]
 
     @classmethod
     def from_row(cls, row: MovieRow) -> Movie:
         return cls(
+            id=global_id("Movie", row.id),
             tmdb_id=row.id,
             imdb_id=row.imdb_id,
             title=row.title,

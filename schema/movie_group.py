@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
 
 from loaders import EntityLoaders
 from loaders.entities import Stats
@@ -24,10 +23,9 @@ LazyMovie = Annotated["Movie", strawberry.lazy("schema.movie")]
 
 @strawberry.interface(description="Something that groups movies, with the success figures of its movies.")
 class MovieGroup:
-    # Which `Loaders` attribute serves this kind of group, and this group's key there (its Relay
-    # NodeID: every group type is also a Node).
+    # Which `Loaders` attribute serves this kind of group, and this group's key there.
     _kind: strawberry.Private[str]
-    _key: relay.NodeID[Any]
+    _key: strawberry.Private[Any]
 
     def _loaders(self, info: Info) -> EntityLoaders[Any, Any]:
         loaders: EntityLoaders[Any, Any] = getattr(info.context.loaders, self._kind)

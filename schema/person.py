@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
-from strawberry import relay
 
 from loaders.rows import CreditedPersonRow, PersonRow
 from schema.context import Info
 from schema.movie_reference import MovieReference
+from schema.node import Node, global_id
 from schema.pagination import MAX_PAGE, Count, page_window
 
 
@@ -21,12 +21,12 @@ class Gender(Enum):
 
 
 @strawberry.type(description="Anyone credited in the cast or crew of a movie.")
-class Person(relay.Node):
+class Person(Node):
     tmdb_id: int = strawberry.field(description="TMDB person id (the plain number; `id` is the global Relay id).")
     name: str = strawberry.field(description="Name as credited.")
     gender: Gender = strawberry.field(description="Gender as TMDB records it.")
     profile_path: str | None = strawberry.field(description="TMDB image path of the portrait.")
-    _key: relay.NodeID[int]
+    _key: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: PersonRow) -> Person:
@@ -40,7 +40,7 @@ class Person(relay.Node):
     @classmethod
     def _of(cls, person_id: int, name: str, gender: int | None, profile_path: str | None) -> Person:
         known = Gender(gender) if gender in (1, 2) else Gender.UNKNOWN
-        return cls(tmdb_id=person_id, name=name, gender=known, profile_path=profile_path, _key=person_id)
+        return cls(id=global_id("Person", person_id), tmdb_id=person_id, name=name, gender=known, profile_path=profile_path, _key=person_id)
 
     @strawberry.field(description=f"Roles played, newest movie first, at most `first` (up to {MAX_PAGE}).")
     async def cast_credits(self, info: Info, first: Count = MAX_PAGE) -> list[CastCredit]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry import relay
 
 from data.domain import MAX_ITEMS, parse_id
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
@@ -20,7 +19,8 @@ from schema.input_limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check_text
 from schema.inputs import MovieFilter, MovieOrder
 from schema.language import Language
 from schema.movie import Movie
-from schema.node import MAX_NODES, resolve_nodes
+from schema.node import Node
+from schema.nodes import MAX_NODES, resolve_nodes
 from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First10, First20, First100, Last, PageArgs, connection, paginate
 from schema.person import Person
 from schema.rating import Rating
@@ -45,13 +45,13 @@ class Query:
     @strawberry.field(description="Any object by its global id (Relay's Global Object Identification); null when there is none.")
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id: an object's `id`.")],
-    ) -> relay.Node | None:
+    ) -> Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(description=f"Objects by their global ids, in the order asked, null for each there is none of; at most {MAX_NODES} ids.")
     async def nodes(
         self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids: objects' `id`s.")]
-    ) -> list[relay.Node | None]:
+    ) -> list[Node | None]:
         return await resolve_nodes(info, ids)
 
     @strawberry.field(description="A movie by id; null when there is none.")
@@ -205,11 +205,11 @@ class Query:
 
     @strawberry.field(description="The signed-in user (UNAUTHENTICATED without a sign-in token).")
     def viewer(self, info: Info) -> User:
-        return User(_user_id=acting_user(info, None, "account"))
+        return User.of(acting_user(info, None, "account"))
 
     @strawberry.field(description=f"A user by id. {USER_HELP}")
     def user(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description=f"The user. {ID_HELP}")]) -> User:
-        return User(_user_id=acting_user(info, id, "account"))
+        return User.of(acting_user(info, id, "account"))
 
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:

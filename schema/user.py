@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry import relay
 
 from data.domain import MAX_ITEMS
 from loaders.ratings import select_user_ratings
 from loaders.rows import RatingRow
 from schema import recommender_fields
 from schema.context import Info
+from schema.node import Node, global_id
 from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First20, Last, PageArgs, paginate
 from schema.rating import Rating
 from schema.recommendation import PredictedRating, Recommendation, RecommendFilter
@@ -35,8 +35,12 @@ async def ratings_page(info: Info, user_id: int, args: PageArgs) -> Connection[R
 
 
 @strawberry.type(description="A user of the catalogue: their ratings, recommendations and predicted ratings.")
-class User(relay.Node):
-    _user_id: relay.NodeID[int]
+class User(Node):
+    _user_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, user_id: int) -> User:
+        return cls(id=global_id("User", user_id), _user_id=user_id)
 
     @strawberry.field(description="The user's number, the plain id every `user` argument also takes (for the dataset's users, "
                                   "their MovieLens userId); `id` is the global Relay id.")
