@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from schema import default_schema
+from schema.nodes import RESOLVERS
 from tests import raw
 from tests.schema.conftest import Gql, post
 
@@ -99,3 +101,7 @@ def test_an_unknown_name_in_a_filter_empties_that_field_only(client: TestClient,
     assert body["data"] == {"movies": {"totalCount": 0, "edges": []}, "genres": {"totalCount": len(genres)}}
     [error] = body["errors"]
     assert error["path"] == ["movies"] and error["extensions"]["code"] == "NOT_FOUND" and "'nope inc'" in error["message"]
+
+
+def test_every_node_type_can_be_found_by_node() -> None:
+    assert set(RESOLVERS) == {t.name for t in default_schema()._schema.get_possible_types(default_schema()._schema.type_map["Node"])}
