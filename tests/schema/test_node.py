@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import GraphQLInterfaceType
 from starlette.testclient import TestClient
 
 from schema import default_schema
@@ -104,4 +105,6 @@ def test_an_unknown_name_in_a_filter_empties_that_field_only(client: TestClient,
 
 
 def test_every_node_type_can_be_found_by_node() -> None:
-    assert set(RESOLVERS) == {t.name for t in default_schema()._schema.get_possible_types(default_schema()._schema.type_map["Node"])}
+    node = default_schema()._schema.type_map["Node"]
+    assert isinstance(node, GraphQLInterfaceType)
+    assert set(RESOLVERS) == {t.name for t in default_schema()._schema.get_possible_types(node)}
