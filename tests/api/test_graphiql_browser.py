@@ -32,7 +32,7 @@ from tests.tokens import AUDIENCE, ISSUER, SECRET, claims, hs256
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 QUERY = "{ movie(id: 862) { title releaseDate } }"
-VIEWER = "{ viewer { id } }"
+VIEWER = "{ viewer { userId } }"
 T = TypeVar("T")
 
 pytestmark = [
@@ -191,6 +191,6 @@ def test_graphiql_sends_a_token_from_its_headers_tab(sample_db: Path, sample_mod
         # token there, as typing it into the tab does, and reload.
         headers = json.dumps({"Authorization": f"Bearer {hs256(claims('321'))}"})
         browser.evaluate(f"localStorage.setItem('graphiql:headers', {json.dumps(headers)})")
-        result = _run(browser, server, VIEWER, '"id": "321"')
+        result = _run(browser, server, VIEWER, '"userId": 321')
         assert '"viewer"' in result and "UNAUTHENTICATED" not in result
         assert "Bearer" in browser.evaluate("document.querySelector('.graphiql-editor-tool')?.innerText || ''")
