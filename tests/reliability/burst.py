@@ -100,7 +100,7 @@ class Burst:
                 self._record(write, response, sent)
 
     def _record(self, write: Write, response: httpx.Response, sent: float) -> None:
-        expected = {"rateMovie": {"user": str(write.user), "rating": write.rating, "movie": {"id": str(write.movie)}}}
+        expected = {"rateMovie": {"user": {"userId": write.user}, "rating": write.rating, "movie": {"tmdbId": write.movie}}}
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {"errors": None}
         now = time.monotonic()
         with self._lock:
