@@ -28,6 +28,7 @@ from api.memory import ReturnMemory
 from api.metrics import Metrics
 from api.settings import Settings
 from data.errors import DatabaseUnavailable, WritesUnavailable
+from data.images import check_image_base
 from data.quotas import write_quotas
 from loaders._common import Database
 from loaders.rating_writer import RatingWriter
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         database = await _open_database(settings.db_path, settings.db_readers)
         runtime = Runtime(database=database, writer=writer, models=ModelHolder(settings.model_dir, settings.db_path),
                           # Per user and process; with authentication off, the `user` a request names is anyone's to write.
-                          write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else ())
+                          write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else (),
+                          image_base=check_image_base(settings.tmdb_image_base))
         app.state.runtime = runtime
         if isinstance(runtime.database, Database):  # no catalogue: no query returns objects to bound
             longest.update(await longest_lists_of(runtime.database))

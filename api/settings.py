@@ -14,6 +14,7 @@ from uvicorn.config import LOG_LEVELS
 from api.token_algorithms import DEFAULT_KEY_SET_ALGORITHMS, HMAC_ALGORITHMS, PUBLIC_KEY_ALGORITHMS
 from data.domain import MAX_QUERY_COST
 from data.errors import SettingsError
+from data.images import DEFAULT_IMAGE_BASE, check_image_base
 
 PREFIX = "MOVIEGRAPH_"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -71,6 +72,7 @@ class Settings:
     writes_per_minute: int = 60  # rating writes per user; 0 for no quota
     writes_per_day: int = 2_000
     new_users_per_hour: int = 30  # users first seen (a new token subject) per client address
+    tmdb_image_base: str = DEFAULT_IMAGE_BASE  # where posterUrl, backdropUrl and profileUrl point (data/images.py)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -126,6 +128,7 @@ class Settings:
             if not host or any(c in host for c in "/ ,") or ("*" in host and host != "*" and not host.startswith("*.")):
                 raise SettingsError(f"allowed_hosts: {host!r} is not a host name like api.example.org, *.example.org or *")
         self._validate_auth()
+        check_image_base(self.tmdb_image_base)
         for origin in self.cors_origins:
             # A browser's Origin header is scheme://host[:port], never with a path or a trailing slash.
             if origin != "*" and not (origin.startswith(("http://", "https://")) and "/" not in origin.split("://", 1)[1]):

@@ -3,7 +3,10 @@ from __future__ import annotations
 import strawberry
 
 from data.domain import MAX_ITEMS, parse_id
+from data.errors import BadInput
+from data.text import fold
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
+from loaders.people import search_people
 from loaders.ratings import select_user_ratings
 from schema import lookup, place_names, recommender_fields
 from schema.access import acting_user
@@ -152,6 +155,18 @@ class Query:
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:
         return recommender_fields.model_info(info)
+
+    @strawberry.field(
+        description="People (cast or crew) whose name starts with `name`, case- and accent-insensitively (\"penelope c\" "
+        f"finds Penélope Cruz), credited on the most movies first (`movieCount`), then by name. {PAGE_HELP}"
+    )
+    async def people(self, info: Info, name: str, first: int = 20, after: str | None = None) -> Connection[Person]:
+        offset, limit = page_window(first, after)
+        prefix = fold(check_text(name, "name"))
+        if not prefix:
+            raise BadInput("name must have at least one letter: people are searched by the start of their name")
+        rows, total = await search_people(info.context.loaders.db, prefix, offset, limit)
+        return connection(rows, Person.from_row, offset, total)
 
     @strawberry.field(description="A person (cast or crew) by TMDB id; null when there is none.")
     async def person(self, info: Info, id: strawberry.ID) -> Person | None:
