@@ -37,7 +37,7 @@ class Movie(SQLModel, table=True):
     tagline: str | None = None
     release_date: dt.date | None = Field(default=None, index=True)
     year: int | None = Field(default=None, index=True)
-    runtime: float | None = None
+    runtime: float | None = Field(default=None, index=True)  # the runtime range filter
     budget: int | None = Field(default=None, index=True)
     revenue: int | None = Field(default=None, index=True)
     popularity: float | None = Field(default=None, index=True)

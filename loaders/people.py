@@ -82,7 +82,7 @@ async def select_people_by_ids(db: Database, ids: Sequence[int]) -> list[PersonR
 
 def _movie_count(person: Any) -> Label[Any]:
     """Distinct movies `person` is credited on, cast or crew, each counted once; two index lookups."""
-    in_cast = select(col(Cast.movie_id)).where(col(Cast.person_id) == person)
+    in_cast = select(col(Cast.movie_id)).where(col(Cast.person_id) == Crew.person_id)  # correlated with the crew row
     crew_only = select(func.count(distinct(col(Crew.movie_id)))).where(col(Crew.person_id) == person, col(Crew.movie_id).not_in(in_cast))
     cast_movies = select(func.count(distinct(col(Cast.movie_id)))).where(col(Cast.person_id) == person)
     return (cast_movies.scalar_subquery() + crew_only.scalar_subquery()).label("movie_count")
