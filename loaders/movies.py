@@ -136,9 +136,9 @@ def _terms(terms: Terms, members: Members) -> list[ColumnElement[bool]]:
 
 
 def _named(link: Any, link_id: Any, named: type[Genre] | type[Keyword] | type[Company]) -> Members:
-    """Movies linked through `link` to an entity whose folded name is one of the terms."""
-    return lambda keys: select(col(link.movie_id)).where(
-        col(link_id).in_(select(col(named.id)).where(col(named.name_key).in_(_values(keys)))))
+    """Movies linked through `link` to an entity whose folded name is one of the terms: a join, which
+    SQLite drives from the names through the link's index (an `IN` of ids made it scan the link table)."""
+    return lambda keys: select(col(link.movie_id)).join(named, col(named.id) == link_id).where(col(named.name_key).in_(_values(keys)))
 
 
 def _values(items: Sequence[Any]) -> Select[Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Label, bindparam, distinct, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
-from data.tables import Cast, Crew, Movie, Person
+from data.tables import Cast, Crew, Movie, Person, PersonMovies
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, many_per_key, one_per_key
 from loaders.rows import CastCreditRow, CastRow, CrewCreditRow, CrewRow, PersonRow
 
@@ -80,27 +80,17 @@ async def select_people_by_ids(db: Database, ids: Sequence[int]) -> list[PersonR
     return one_per_key(await db.fetch(_PEOPLE, keys=keys_param(ids)), ids, lambda row: row.id)
 
 
-def _movie_count(person: Any) -> Label[Any]:
-    """Distinct movies `person` is credited on, cast or crew, each counted once; two index lookups."""
-    in_cast = select(col(Cast.movie_id)).where(col(Cast.person_id) == Crew.person_id)  # correlated with the crew row
-    crew_only = select(func.count(distinct(col(Crew.movie_id)))).where(col(Crew.person_id) == person, col(Crew.movie_id).not_in(in_cast))
-    cast_movies = select(func.count(distinct(col(Cast.movie_id)))).where(col(Cast.person_id) == person)
-    return (cast_movies.scalar_subquery() + crew_only.scalar_subquery()).label("movie_count")
-
-
+_MOVIE_COUNT = func.coalesce(col(PersonMovies.movie_count), 0).label("movie_count")
 # A range on the name_key index, not LIKE (SQLite's LIKE is case-insensitive, so it cannot use a
 # plain index): every key starting with the prefix sorts between it and it + the last code point.
 _NAMED = (col(Person.name_key) >= bindparam("prefix"), col(Person.name_key) < bindparam("prefix_end"))
 _LAST_CODE_POINT = "\U0010ffff"
-_MOVIE_COUNT = _movie_count(Person.id)
 _SEARCH = compile_sql(
-    select(Person, _MOVIE_COUNT).where(*_NAMED)
+    select(Person, _MOVIE_COUNT).outerjoin(PersonMovies, col(PersonMovies.person_id) == Person.id).where(*_NAMED)
     .order_by(_MOVIE_COUNT.desc(), col(Person.name_key), col(Person.id)).offset(bindparam("offset")).limit(bindparam("limit"))
 )
 _SEARCH_COUNT = compile_sql(select(func.count().label("n")).select_from(Person).where(*_NAMED))
-_MOVIE_COUNTS = compile_sql(
-    select(col(Person.id), _MOVIE_COUNT).where(col(Person.id).in_(json_keys()))
-)
+_MOVIE_COUNTS = compile_sql(select(PersonMovies).where(col(PersonMovies.person_id).in_(json_keys())))
 
 
 async def search_people(db: Database, prefix: str, offset: int, limit: int) -> tuple[list[PersonRow], int]:
@@ -111,5 +101,5 @@ async def search_people(db: Database, prefix: str, offset: int, limit: int) -> t
 
 
 async def select_movie_counts(db: Database, ids: Sequence[int]) -> list[int]:
-    rows = one_per_key(await db.fetch(_MOVIE_COUNTS, keys=keys_param(ids)), ids, lambda row: row.id)
+    rows = one_per_key(await db.fetch(_MOVIE_COUNTS, keys=keys_param(ids)), ids, lambda row: row.person_id)
     return [row.movie_count if row else 0 for row in rows]
