@@ -28,7 +28,7 @@ from data.tables import (
     MovieKeyword,
     Person,
 )
-from loaders._common import Database, compile_sql, json_keys, keys_param, one_per_key
+from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, one_per_key
 from loaders.rows import MovieRow
 
 # (ISO code or None, folded English name) of a language or country a person typed.
@@ -182,9 +182,13 @@ async def select_movie_ids(db: Database, q: MovieQuery) -> list[int]:
     return [row.id for row in await db.fetch(compile_sql(select(col(Movie.id)).where(*_conditions(q))))]
 
 
+def count_sql(q: MovieQuery) -> SQL:
+    """The count of the movies `q` matches: the statement tests/loaders/test_movie_plans.py reads the plan of."""
+    return compile_sql(select(func.count().label("n")).select_from(Movie).where(*_conditions(q)))
+
+
 async def count_movies(db: Database, q: MovieQuery) -> int:
-    rows = await db.fetch(compile_sql(select(func.count().label("n")).select_from(Movie).where(*_conditions(q))))
-    return int(rows[0].n)
+    return int((await db.fetch(count_sql(q)))[0].n)
 
 
 _WORD = re.compile(r"\w+")

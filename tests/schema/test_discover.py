@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from tests import raw
-from tests.schema.conftest import Gql
+from tests.schema.conftest import Gql, post
 
 TOM_HANKS, TIM_ALLEN, TARANTINO = 31, 12898, 138
 BASE = "https://image.tmdb.org/t/p/"
@@ -196,3 +197,31 @@ def test_search_ranks_relevance_blended_with_votes(gql: Gql, text: str, first: s
     assert titles[0] == first
     if before is not None:
         assert before in titles[1:]
+
+
+@pytest.mark.parametrize(("flt", "says"), [
+    ({"castAny": [str(i) for i in range(1, 27)]}, "castAny: at most 25"),
+    ({"keywords": [f"k{i}" for i in range(25)], "keywordsAny": [f"k{i}" for i in range(25)], "genres": ["Drama"]}, "limit is 50"),
+    ({"minRuntime": 120, "maxRuntime": 90}, "minRuntime 120.0 is above maxRuntime 90.0"),
+    ({"releasedFrom": "2000-01-01", "releasedTo": "1999-12-31"}, "releasedFrom 2000-01-01 is above"),
+    ({"minVoteCount": 10, "maxVoteCount": 9}, "minVoteCount 10 is above maxVoteCount 9"),
+    ({"cast": ["tom hanks"]}, "person id must be a positive integer"),
+    ({"crewJob": "x" * 300}, "crewJob is 300 characters long"),
+])
+def test_filter_bounds_are_bad_user_input(client: TestClient, flt: dict[str, Any], says: str) -> None:
+    body = post(client, PAGE, {"f": flt})
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert says in body["errors"][0]["message"]
+
+
+def test_unknown_names_and_people_in_a_filter_that_matched_nothing_are_not_found(client: TestClient) -> None:
+    body = post(client, PAGE, {"f": {"keywordsAny": ["toy", "no such keyword"], "castAny": ["999999999"], "countries": ["Atlantis"]}})
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"]
+    message = body["errors"][0]["message"]
+    assert "'no such keyword'" in message and "'999999999'" in message and "'Atlantis'" in message and "'toy'" not in message
+
+
+@pytest.mark.parametrize("name", ["", "  ", "x" * 300])
+def test_people_search_needs_a_bounded_name(client: TestClient, name: str) -> None:
+    body = post(client, "query($n: String!) { people(name: $n) { totalCount } }", {"n": name})
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
