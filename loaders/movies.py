@@ -172,9 +172,12 @@ def _ordered(statement: Select[Any], q: MovieQuery) -> Select[Any]:
     return statement.order_by(*movie_order(q.order, q.descending))
 
 
+def page_sql(q: MovieQuery, offset: int, limit: int) -> SQL:
+    return compile_sql(_ordered(select(Movie).where(*_conditions(q)).offset(offset).limit(limit), q))
+
+
 async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int) -> list[MovieRow]:
-    statement = select(Movie).where(*_conditions(q)).offset(offset).limit(limit)
-    return await db.fetch(compile_sql(_ordered(statement, q)))
+    return await db.fetch(page_sql(q, offset, limit))
 
 
 async def select_movie_ids(db: Database, q: MovieQuery) -> list[int]:
@@ -183,7 +186,7 @@ async def select_movie_ids(db: Database, q: MovieQuery) -> list[int]:
 
 
 def count_sql(q: MovieQuery) -> SQL:
-    """The count of the movies `q` matches: the statement tests/loaders/test_movie_plans.py reads the plan of."""
+    """The count of the movies `q` matches (tests/loaders/test_movie_plans.py reads its plan)."""
     return compile_sql(select(func.count().label("n")).select_from(Movie).where(*_conditions(q)))
 
 
