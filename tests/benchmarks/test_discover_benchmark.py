@@ -48,5 +48,5 @@ def test_discover_filters_at_full_size(fullsize_db: Path) -> None:  # noqa: F811
         print(f"{name:<22} {count:>8.2f} {page:>11.2f}")
     for prefix, ms in people.items():
         print(f"people(name: {prefix!r}) {ms:.2f}")
-    # A filter read row by row would take seconds at this size (the people search did: 4.4 s for "j").
+    # A filter read row by row, or a movie count per person, would take seconds at this size.
     assert max(max(pair) for pair in rows.values()) < 1_000 and max(people.values()) < 100
