@@ -216,6 +216,8 @@ class IngestInfo(SQLModel, table=True):
 
 # Whether a catalogue has the live-ratings table: the rating writer adds it to one built before it.
 RATING_CHANGES_PRESENT = "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'"
+# Whether a catalogue has the people's movie counts (PersonMovies): one ingested before them has not.
+PERSON_MOVIES_PRESENT = "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'personmovies'"
 
 PERSON_MOVIES_FILL = (
     "INSERT INTO personmovies (person_id, movie_count) SELECT person_id, count(*) FROM "

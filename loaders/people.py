@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
+from data.errors import DatabaseUnavailable
 from data.tables import Cast, Crew, Movie, Person, PersonMovies
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, many_per_key, one_per_key
 from loaders.rows import CastCreditRow, CastRow, CrewCreditRow, CrewRow, PersonRow
@@ -93,13 +94,21 @@ _SEARCH_COUNT = compile_sql(select(func.count().label("n")).select_from(Person).
 _MOVIE_COUNTS = compile_sql(select(PersonMovies).where(col(PersonMovies.person_id).in_(json_keys())))
 
 
+def _require_movie_counts(db: Database) -> None:
+    if not db.has_person_movies:
+        raise DatabaseUnavailable("this catalogue was ingested before people's movie counts were kept, which `people` and "
+                                  "`movieCount` read: rebuild it with `moviegraph ingest`")
+
+
 async def search_people(db: Database, prefix: str, offset: int, limit: int) -> tuple[list[PersonRow], int]:
     """People whose folded name starts with `prefix` (folded), credited on the most movies first."""
+    _require_movie_counts(db)
     bounds = {"prefix": prefix, "prefix_end": prefix + _LAST_CODE_POINT}
     rows = await db.fetch(_SEARCH, **bounds, offset=offset, limit=limit)
     return rows, int((await db.fetch(_SEARCH_COUNT, **bounds))[0].n)
 
 
 async def select_movie_counts(db: Database, ids: Sequence[int]) -> list[int]:
+    _require_movie_counts(db)
     rows = one_per_key(await db.fetch(_MOVIE_COUNTS, keys=keys_param(ids)), ids, lambda row: row.person_id)
     return [row.movie_count if row else 0 for row in rows]
