@@ -118,6 +118,8 @@ class MovieFilter:
     def _check_size(self) -> None:
         if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
             raise BadInput(f"yearFrom {self.year_from} is after yearTo {self.year_to}")
+        if self.crew_job is not None and not (self.crew or self.crew_any):
+            raise BadInput("crewJob narrows crew or crewAny: give one of them too")
         lists = {"genres": self.genres, "genresAny": self.genres_any, "keywords": self.keywords, "keywordsAny": self.keywords_any,
                  "companies": self.companies, "companiesAny": self.companies_any, "countries": self.countries,
                  "countriesAny": self.countries_any, "cast": self.cast, "castAny": self.cast_any, "crew": self.crew, "crewAny": self.crew_any}

@@ -206,7 +206,8 @@ def test_search_ranks_relevance_blended_with_votes(gql: Gql, text: str, first: s
     ({"releasedFrom": "2000-01-01", "releasedTo": "1999-12-31"}, "releasedFrom 2000-01-01 is above"),
     ({"minVoteCount": 10, "maxVoteCount": 9}, "minVoteCount 10 is above maxVoteCount 9"),
     ({"cast": ["tom hanks"]}, "person id must be a positive integer"),
-    ({"crewJob": "x" * 300}, "crewJob is 300 characters long"),
+    ({"crew": ["138"], "crewJob": "x" * 300}, "crewJob is 300 characters long"),
+    ({"crewJob": "Director"}, "crewJob narrows crew or crewAny"),
 ])
 def test_filter_bounds_are_bad_user_input(client: TestClient, flt: dict[str, Any], says: str) -> None:
     body = post(client, PAGE, {"f": flt})
