@@ -47,7 +47,7 @@ MAX_CHECKSUMS_BYTES = 1024 * 1024
 MAX_FILES = 256
 MAX_VERSION_BYTES = 16 * 1024**3  # a 64-dimension model of 10M users is 5 GiB
 _CHUNK = 1024 * 1024
-_NAME = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}")  # what `publish` names versions: sortable by time
+_NAME = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}")  # what `publish` names versions: sortable by time
 _STALE_PARTIAL_SECONDS = 3600  # a download folder this old belongs to a process that died
 # Bounded work per request and per poll: a store that is down costs a poll about 3 s (refused
 # connections) to 30 s (a black hole), after which the holder backs off (ml/model_holder.py).
@@ -91,7 +91,7 @@ class S3Artifacts:
         return target
 
     def publish(self, model: Model) -> str:
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(4)}"
         with tempfile.TemporaryDirectory(prefix="moviegraph-publish-") as scratch:
             built = artifact.save(model, Path(scratch) / "model")  # written and load-checked as for a local folder
             files: dict[str, dict[str, Any]] = {}
