@@ -49,11 +49,14 @@ MAX_VERSION_BYTES = 16 * 1024**3  # a 64-dimension model of 10M users is 5 GiB
 _CHUNK = 1024 * 1024
 _NAME = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}")  # what `publish` names versions: sortable by time
 _STALE_PARTIAL_SECONDS = 3600  # a download folder this old belongs to a process that died
-# Bounded work per request and per poll: a store that is down costs a poll about 3 s (refused
-# connections) to 30 s (a black hole), after which the holder backs off (ml/model_holder.py).
-_CLIENT: ClientConfig = {"connect_timeout": timedelta(seconds=5), "timeout": timedelta(seconds=300)}
-_RETRY: RetryConfig = {"max_retries": 3, "retry_timeout": timedelta(seconds=30),
-          "backoff": {"init_backoff": timedelta(milliseconds=200), "max_backoff": timedelta(seconds=5), "base": 2}}
+# Bounded work per request and per poll: a store that is down costs a poll about 1.5 s (refused
+# connections) to 20 s (a black hole), after which the holder backs off (ml/model_holder.py).
+# The pointer and checksums get a short timeout; the artifact's files, which may be GiBs, a long one.
+_CONNECT_TIMEOUT = timedelta(seconds=5)
+_SMALL_TIMEOUT = timedelta(seconds=5)
+_FILE_TIMEOUT = timedelta(seconds=600)
+_RETRY: RetryConfig = {"max_retries": 3, "retry_timeout": timedelta(seconds=15),
+                       "backoff": {"init_backoff": timedelta(milliseconds=200), "max_backoff": timedelta(seconds=5), "base": 2}}
 
 
 class S3Artifacts:
@@ -63,9 +66,13 @@ class S3Artifacts:
         self.cache_dir = cache_dir
         self._endpoint_url = endpoint_url
         config: S3Config = {"endpoint": endpoint_url} if endpoint_url else {}
-        # Credentials and region come from the standard AWS_* variables, as obstore reads them.
-        self._store = S3Store(bucket, prefix=prefix.strip("/") or None, config=config,
-                              client_options={**_CLIENT, "allow_http": endpoint_url.startswith("http://")}, retry_config=_RETRY)
+
+        def store(timeout: timedelta) -> S3Store:
+            # Credentials and region come from the standard AWS_* variables, as obstore reads them.
+            client: ClientConfig = {"connect_timeout": _CONNECT_TIMEOUT, "timeout": timeout, "allow_http": endpoint_url.startswith("http://")}
+            return S3Store(bucket, prefix=prefix.strip("/") or None, config=config, client_options=client, retry_config=_RETRY)
+
+        self._small, self._files = store(_SMALL_TIMEOUT), store(_FILE_TIMEOUT)
 
     def published(self) -> Version | None:
         # The pointer's text is the version: a rewritten pointer is a new one, even to the same name.
@@ -107,14 +114,14 @@ class S3Artifacts:
     def _read(self, key: str, limit: int) -> bytes:
         """The object at `key`; FileNotFoundError when there is none."""
         with self._reaching():
-            result = obstore.get(self._store, key)
+            result = obstore.get(self._small, key)
             if result.meta["size"] > limit:
                 raise ArtifactError(f"{self.location}/{key} is {result.meta['size']:,} bytes, more than the {limit:,} it may be")
             return bytes(result.bytes())
 
     def _put(self, key: str, body: Path | bytes) -> None:
         with self._reaching():
-            obstore.put(self._store, key, body)
+            obstore.put(self._files, key, body)
 
     def _download(self, name: str, files: dict[str, tuple[str, int]], target: Path) -> None:
         partial = Path(tempfile.mkdtemp(dir=self.cache_dir, prefix=".partial-"))
@@ -141,7 +148,7 @@ class S3Artifacts:
     def _download_file(self, key: str, path: Path, size: int) -> None:
         written = 0
         with self._reaching(), path.open("wb") as out:
-            result = obstore.get(self._store, key)
+            result = obstore.get(self._files, key)
             if result.meta["size"] != size:
                 raise ArtifactError(f"{self.location}/{key} is {result.meta['size']:,} bytes, {CHECKSUMS} says {size:,}; it is altered or damaged")
             for chunk in result.stream(_CHUNK):
