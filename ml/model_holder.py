@@ -35,6 +35,8 @@ class ModelHolder:
         self.scorer: Scorer | None = None
         self.problem: str | None = None  # why there is no (newer) model, for /ready and errors
         self._version: Version | None = None
+        self.refusals = 0  # versions refused, for /metrics
+        self.store_failures = 0  # looks at a store that could not be reached, for /metrics
 
     async def refresh(self) -> bool:
         """Loads the artifact if it changed since the last look; True when a new model was swapped in.
@@ -60,6 +62,7 @@ class ModelHolder:
             raise
         except (ArtifactError, DatabaseUnavailable) as exc:  # a model is checked against the catalogue
             self._version = version  # refused once, not again at every poll
+            self.refusals += 1
             self.problem = REFUSED
             serving = "the previous model keeps serving" if self.scorer else "no model is serving"
             logger.error("refused the artifact at %s (version %s): %s; %s", self.store.location, version[:200], exc, serving)
@@ -69,6 +72,7 @@ class ModelHolder:
         return True
 
     def _unreachable(self) -> None:
+        self.store_failures += 1
         if self.scorer is None:
             self.problem = STORE_UNAVAILABLE
 

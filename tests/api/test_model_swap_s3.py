@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -106,6 +107,7 @@ def test_a_corrupt_or_half_uploaded_version_is_refused_and_the_old_model_keeps_s
         assert _info(client)["modelInfo"]["trainedAt"] == "2029-01-01T00:00:00+00:00"
         ready = client.get("/ready")
         assert (ready.status_code, ready.json()["model"]) == (200, REFUSED)  # a model serves; why the new one does not is said
+        assert "\nmoviegraph_model_refusals_total 1.0\n" in client.get("/metrics").text
     assert any(logged in record.getMessage() and "the previous model keeps serving" in record.getMessage() for record in caplog.records)
 
 
@@ -124,6 +126,8 @@ def test_a_store_down_while_serving_keeps_the_model_and_its_return_is_noticed(
             _wait_for(lambda: any("cannot reach the model store" in r.getMessage() for r in caplog.records))
         assert _info(client)["modelInfo"]["trainedAt"] == "2029-01-01T00:00:00+00:00"  # still serving
         assert _models(client).problem is None and client.get("/ready").status_code == 200
+        scraped = re.search(r"^moviegraph_model_store_failures_total (\S+)$", client.get("/metrics").text, re.MULTILINE)
+        assert scraped and 1 <= float(scraped[1]) <= _models(client).store_failures  # the watcher may have failed again since
         with moto_server(port):  # back, with the same objects
             _publish(bucket, sample_model, "2031-01-01T00:00:00+00:00")
             _wait_for(lambda: _info(client)["modelInfo"]["trainedAt"] == "2031-01-01T00:00:00+00:00", seconds=30)

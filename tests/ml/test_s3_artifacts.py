@@ -25,6 +25,14 @@ def _store(bucket: Bucket, cache: Path, prefix: str = "models") -> S3Artifacts:
     return S3Artifacts(bucket.uri(prefix), endpoint_url=bucket.endpoint, cache_dir=cache)
 
 
+def _publish(store: S3Artifacts, trained: TrainingResult) -> str:
+    """Publishes the model; returns the pointer a server then reads."""
+    store.publish(trained.model)
+    pointer = store.published()
+    assert pointer is not None
+    return pointer
+
+
 def _version(pointer: str) -> str:
     name: str = json.loads(pointer)["version"]
     return name
@@ -68,9 +76,7 @@ def test_files_the_artifact_grows_pass_through(s3_bucket: Bucket, trained: Train
 
     monkeypatch.setattr(artifact, "save", save_with_an_extra_component)
     store = _store(s3_bucket, tmp_path / "cache")
-    store.publish(trained.model)
-    pointer = store.published()
-    assert pointer is not None
+    pointer = _publish(store, trained)
     assert (store.fetch(pointer) / "extra" / "component.bin").read_bytes() == b"\x00\x01 a new part of the artifact"
 
 
@@ -78,9 +84,7 @@ def test_the_cache_keeps_the_current_and_the_previous_version(s3_bucket: Bucket,
     store = _store(s3_bucket, tmp_path / "cache")
     names = []
     for _ in range(3):
-        store.publish(trained.model)
-        pointer = store.published()
-        assert pointer is not None
+        pointer = _publish(store, trained)
         store.fetch(pointer)
         names.append(_version(pointer))
     assert sorted(entry.name for entry in (tmp_path / "cache").iterdir()) == names[1:]
@@ -88,9 +92,7 @@ def test_the_cache_keeps_the_current_and_the_previous_version(s3_bucket: Bucket,
 
 def test_an_object_changed_after_upload_is_refused(s3_bucket: Bucket, trained: TrainingResult, tmp_path: Path) -> None:
     store = _store(s3_bucket, tmp_path / "cache")
-    store.publish(trained.model)
-    pointer = store.published()
-    assert pointer is not None
+    pointer = _publish(store, trained)
     key = f"models/versions/{_version(pointer)}/files/item_biases.npy"
     body = bytearray(s3_bucket.read(key))
     body[-1] ^= 0xFF  # same size, one bit pattern different: only the checksum can tell
@@ -103,9 +105,7 @@ def test_an_object_changed_after_upload_is_refused(s3_bucket: Bucket, trained: T
 
 def test_altered_checksums_are_refused(s3_bucket: Bucket, trained: TrainingResult, tmp_path: Path) -> None:
     store = _store(s3_bucket, tmp_path / "cache")
-    store.publish(trained.model)
-    pointer = store.published()
-    assert pointer is not None
+    pointer = _publish(store, trained)
     key = f"models/versions/{_version(pointer)}/checksums.json"
     s3_bucket.write(key, s3_bucket.read(key).replace(b'"size": ', b'"size": 1'))
     with pytest.raises(ArtifactError, match=r"checksums\.json does not match the pointer's sha256"):
@@ -114,9 +114,7 @@ def test_altered_checksums_are_refused(s3_bucket: Bucket, trained: TrainingResul
 
 def test_a_pointer_to_a_half_uploaded_version_is_refused(s3_bucket: Bucket, trained: TrainingResult, tmp_path: Path) -> None:
     store = _store(s3_bucket, tmp_path / "cache")
-    store.publish(trained.model)
-    pointer = store.published()
-    assert pointer is not None
+    pointer = _publish(store, trained)
     name = _version(pointer)
     # The upload stopped before one of the files: delete it, as if it had never arrived.
     from obstore import delete
