@@ -80,6 +80,8 @@ class S3Artifacts:
             return self._read(POINTER, MAX_POINTER_BYTES).decode("utf-8", "replace")
         except FileNotFoundError:
             return None
+        except ArtifactError as exc:  # too large to be ours: `fetch` refuses it (once) with this message
+            return str(exc)
 
     def fetch(self, version: Version) -> Path:
         name, checksums_sha256 = _parse_pointer(version)
@@ -189,7 +191,7 @@ def _parse_pointer(version: Version) -> tuple[str, str]:
         pointer = json.loads(version)
         name, checksums_sha256 = pointer["version"], pointer["checksums_sha256"]
     except (ValueError, KeyError, TypeError):
-        raise ArtifactError(f"{POINTER} is not a moviegraph pointer ({version[:80]!r}); run `moviegraph train` to publish one") from None
+        raise ArtifactError(f"{POINTER} is not a moviegraph pointer ({version[:200]!r}); run `moviegraph train` to publish one") from None
     if not (isinstance(name, str) and _NAME.fullmatch(name) and isinstance(checksums_sha256, str)):
         raise ArtifactError(f"{POINTER} names version {name!r}, not one `moviegraph train` publishes")
     return name, checksums_sha256

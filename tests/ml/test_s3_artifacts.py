@@ -137,6 +137,15 @@ def test_a_pointer_that_is_not_ours_is_refused(s3_bucket: Bucket, tmp_path: Path
         _store(s3_bucket, tmp_path / "cache").fetch(pointer)
 
 
+def test_a_pointer_too_large_to_be_ours_is_refused_unread(s3_bucket: Bucket, tmp_path: Path) -> None:
+    s3_bucket.write("models/current.json", b" " * (64 * 1024 + 1))
+    store = _store(s3_bucket, tmp_path / "cache")
+    pointer = store.published()
+    assert pointer is not None
+    with pytest.raises(ArtifactError, match=r"current\.json is 65,537 bytes, more than the 65,536 it may be"):
+        store.fetch(pointer)
+
+
 def test_checksums_naming_a_file_outside_the_version_are_refused(s3_bucket: Bucket, tmp_path: Path) -> None:
     checksums = json.dumps({"files": {"../../outside": {"sha256": "0" * 64, "size": 1}}}).encode()
     name = "20300101T000000.000000Z-0123abcd"
