@@ -49,8 +49,8 @@ MAX_VERSION_BYTES = 16 * 1024**3  # a 64-dimension model of 10M users is 5 GiB
 _CHUNK = 1024 * 1024
 _NAME = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}")  # what `publish` names versions: sortable by time
 _STALE_PARTIAL_SECONDS = 3600  # a download folder this old belongs to a process that died
-# Bounded work per request and per poll: a store that is down costs a poll about 1.5 s (refused
-# connections) to 20 s (a black hole), after which the holder backs off (ml/model_holder.py).
+# Bounded work per request and per poll: a store that is down costs a poll about 1 s (refused
+# connections) to 16 s (one that never answers), after which the holder backs off (ml/model_holder.py).
 # The pointer and checksums get a short timeout; the artifact's files, which may be GiBs, a long one.
 _CONNECT_TIMEOUT = timedelta(seconds=5)
 _SMALL_TIMEOUT = timedelta(seconds=5)

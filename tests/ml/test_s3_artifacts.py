@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -167,6 +168,19 @@ def test_an_unreachable_endpoint_fails_fast_naming_the_setting(s3_bucket: Bucket
     assert seconds < 15  # bounded retries, not a hang
     assert str(raised.value).startswith(
         f"cannot reach the model store MOVIEGRAPH_MODEL_URI=s3://models/prefix at MOVIEGRAPH_S3_ENDPOINT_URL={endpoint}: ")
+
+
+@pytest.mark.slow
+def test_an_endpoint_that_never_answers_costs_a_poll_a_bounded_time(s3_bucket: Bucket, tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens (the kernel accepts), never reads or answers
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        store = S3Artifacts("s3://models/prefix", endpoint_url=endpoint, cache_dir=tmp_path)
+        started = time.monotonic()
+        with pytest.raises(ArtifactStoreUnavailable, match=f"MOVIEGRAPH_S3_ENDPOINT_URL={endpoint}: "):
+            store.published()
+        seconds = time.monotonic() - started
+    print(f"silent endpoint given up after {seconds:.1f} s")
+    assert 5 <= seconds < 30  # one 5 s request timeout at least, retries within 15 s, then the last try's timeout
 
 
 def test_the_poll_backs_off_while_the_store_is_down_up_to_a_bound() -> None:
