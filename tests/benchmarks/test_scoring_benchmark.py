@@ -23,7 +23,7 @@ from lightfm import LightFM
 
 from data.ingest import ingest
 from ml import artifact, datasets
-from ml.model import Model
+from ml.model import FORMAT_VERSION, Model
 from ml.rating_head import HeadParams, RatingHead
 from ml.scoring import Scorer
 from ml.training import TrainingParams, train
@@ -42,7 +42,7 @@ def _simulated_model() -> Model:
         rng.normal(0, 0.2, (USERS, DIM)).astype(f32), HeadParams(),
     )
     manifest = {
-        "version": 1, "created_at": "benchmark", "parameters": {"components": DIM, "head": HeadParams().__dict__},
+        "version": FORMAT_VERSION, "created_at": "benchmark", "parameters": {"components": DIM, "head": HeadParams().__dict__},
         "rating_head": {"mu": 3.5}, "counts": {"movies": MOVIES, "users": USERS}, "metrics": {},
     }
     return Model(
