@@ -50,8 +50,9 @@ def _get(tree: Any, *keys: str) -> Any:
 
 def markdown(results: dict[str, Any]) -> str:
     spread = results.get("spread", {})
-    seeds = ", ".join(str(seed) for seed in results.get("seeds", []))
-    lines = ["# moviegraph evaluation", "", f"Seeds {seeds}: each figure is the mean over them ± the standard deviation.", ""]
+    seeds = "; ".join(f"{key}: {', '.join(map(str, done))}" for key, done in results.get("seeds", {}).items())
+    lines = ["# moviegraph evaluation", "", f"Seeds per experiment ({seeds}): each figure is the mean over them "
+             "± the standard deviation (population); pure collaborative LightFM and the served-path check run on the first seed.", ""]
     lines += ["## Targets", ""]
     lines += _table(["metric", "target", "value", "met"],
                     [[t["metric"], t["target"], t["value"], "yes" if t["met"] else "**no**"] for t in results["targets"]])
@@ -111,9 +112,10 @@ def _precision_plot(evaluation: Evaluation, path: Path) -> None:
 
 def _rating_plot(evaluation: Evaluation, path: Path) -> None:
     figure, axes = plt.subplots(figsize=(6, 4))
-    actual, predicted = evaluation.rating_pairs or (np.zeros(0), np.zeros(0))  # empty when the rating experiment did not run
-    stars = np.unique(actual)
-    axes.boxplot([predicted[actual == s] for s in stars], positions=stars, widths=0.5, showfliers=False)
+    if evaluation.rating_pairs is not None:  # None when the rating experiment did not run
+        actual, predicted = evaluation.rating_pairs
+        stars = np.unique(actual)
+        axes.boxplot([predicted[actual == s] for s in stars], positions=stars, widths=0.5, showfliers=False)
     axes.plot([1, 5], [1, 5], linestyle="--", color="grey", label="perfect")
     axes.set(xlabel="actual rating", ylabel="predicted rating", title="ml-100k u1.test: predicted vs actual", ylim=(0.8, 5.2))
     axes.legend()
