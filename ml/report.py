@@ -51,8 +51,8 @@ def _get(tree: Any, *keys: str) -> Any:
 def markdown(results: dict[str, Any]) -> str:
     spread = results.get("spread", {})
     seeds = "; ".join(f"{key}: {', '.join(map(str, done))}" for key, done in results.get("seeds", {}).items())
-    lines = ["# moviegraph evaluation", "", f"Seeds per experiment ({seeds}): each figure is the mean over them "
-             "± the standard deviation (population); pure collaborative LightFM and the served-path check run on the first seed.", ""]
+    lines = ["# moviegraph evaluation", "", (f"Seeds per experiment ({seeds}): each figure is the mean over them "
+             "± the standard deviation (population); pure collaborative LightFM and the served-path check run on the first seed."), ""]
     lines += ["## Targets", ""]
     lines += _table(["metric", "target", "value", "met"],
                     [[t["metric"], t["target"], t["value"], "yes" if t["met"] else "**no**"] for t in results["targets"]])
