@@ -23,6 +23,7 @@ from data.ingest import RATINGS_SOURCES, IngestResult, ingest
 from ml import artifact, datasets, experiments, report
 from ml.training import TrainingParams, train
 
+MAX_SEEDS = 10  # evaluate --seeds: each one is a full run of every experiment
 # The real data of tests and benchmarks (../shared/data beside the checkout), evaluate's default.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # What a seed folder (MOVIEGRAPH_SEED_DIR; `scripts/install.sh seed` builds one) holds.
@@ -165,6 +166,8 @@ def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
     unknown = sorted(set(chosen) - set(experiments.EXPERIMENTS))
     if unknown:
         raise SettingsError(f"--experiments takes some of {','.join(experiments.EXPERIMENTS)}, not {','.join(unknown)}")
+    if args.seeds > MAX_SEEDS:
+        raise SettingsError(f"--seeds must be at most {MAX_SEEDS}, not {args.seeds}: each seed is a full run of every experiment")
     seeds = tuple(experiments.SEEDS[0] + i for i in range(args.seeds))
     evaluation = experiments.evaluate(sources, _training_params(args), seeds=seeds, experiments=chosen, show_progress=not args.quiet,
                                       checkpoint=lambda partial: report.write(partial, args.out))
@@ -257,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.add_argument("--out", type=Path, default=Path("var/evaluation"), metavar="DIR",
                                  help="report directory, rewritten after each seed (default: %(default)s)")
     evaluate_parser.add_argument("--seeds", type=_number(int, "--seeds", least=1), default=len(experiments.SEEDS),
-                                 help="seeds 42, 43, ...: every experiment runs once per seed (default: %(default)s)")
+                                 help=f"seeds 42, 43, ...: every experiment runs once per seed (default: %(default)s, at most {MAX_SEEDS})")
     evaluate_parser.add_argument("--experiments", metavar="LIST",
                                  help=f"comma-separated subset of {','.join(experiments.EXPERIMENTS)} (default: all)")
     _add_training_options(evaluate_parser)
