@@ -86,7 +86,9 @@ class _Columns:
 
 
 def _collaborative(params: TrainingParams) -> TrainingParams:
-    return dataclasses.replace(params, features=dataclasses.replace(params.features, content_weight=0.0, demographic_weight=0.0))
+    """Pure collaborative LightFM: no content or demographic features, and no item-item part."""
+    features = dataclasses.replace(params.features, content_weight=0.0, demographic_weight=0.0)
+    return dataclasses.replace(params, features=features, blend=dataclasses.replace(params.blend, kind="none"))
 
 
 def _ranking(ranker: Ranker, test: sp.csr_matrix, train: sp.csr_matrix, k: int = 10) -> dict[str, float]:
