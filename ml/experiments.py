@@ -205,12 +205,13 @@ def _mean(values: list[Any]) -> Any:
 
 
 def _spread(values: list[Any]) -> Any:
-    """The standard deviation over seeds (population, ddof 0) of every number; lists dropped."""
+    """The standard deviation over seeds (population, ddof 0) of every number; lists, and figures
+    of a single seed (which have no spread), dropped."""
     first = values[0]
     if isinstance(first, dict):
         spreads = {name: _spread([value[name] for value in values if name in value]) for name in first}
         return {name: spread for name, spread in spreads.items() if spread is not None}
-    if isinstance(first, bool) or not isinstance(first, int | float):
+    if isinstance(first, bool) or not isinstance(first, int | float) or len(values) < 2:
         return None
     return round(float(np.std(values)), 4)
 
