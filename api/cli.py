@@ -24,6 +24,7 @@ from ml import artifact, datasets, experiments, report
 from ml.artifact_store import ArtifactStore, LocalFolder
 from ml.training import TrainingParams, train
 
+MAX_SEEDS = 10  # evaluate --seeds: each one is a full run of every experiment
 # The real data of tests and benchmarks (../shared/data beside the checkout), evaluate's default.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # What a seed folder (MOVIEGRAPH_SEED_DIR; `scripts/install.sh seed` builds one) holds.
@@ -171,13 +172,21 @@ def _train(db_path: Path, store: ArtifactStore, params: TrainingParams, *, quiet
 
 def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
     sources = experiments.Sources(ml_100k=args.ml_100k, movies_dataset=args.movies_dataset, db_path=args.db)
-    evaluation = experiments.evaluate(sources, _training_params(args), show_progress=not args.quiet)
+    chosen = tuple(args.experiments.split(",")) if args.experiments else experiments.EXPERIMENTS
+    unknown = sorted(set(chosen) - set(experiments.EXPERIMENTS))
+    if unknown:
+        raise SettingsError(f"--experiments takes some of {','.join(experiments.EXPERIMENTS)}, not {','.join(unknown)}")
+    if args.seeds > MAX_SEEDS:
+        raise SettingsError(f"--seeds must be at most {MAX_SEEDS}, not {args.seeds}: each seed is a full run of every experiment")
+    seeds = tuple(experiments.SEEDS[0] + i for i in range(args.seeds))
+    evaluation = experiments.evaluate(sources, _training_params(args), seeds=seeds, experiments=chosen, show_progress=not args.quiet,
+                                      checkpoint=lambda partial: report.write(partial, args.out))
     for path in report.write(evaluation, args.out):
         print(path)
-    met = [t for t in evaluation.results["targets"] if t["met"]]
-    print(f"evaluated in {evaluation.results['seconds']} s: {len(met)} of {len(evaluation.results['targets'])} targets met, "
-          f"mean u1-u5 RMSE {evaluation.results['rating']['mean']['model']['rmse']}, "
-          f"u1 served {evaluation.results['served_u1']['served_rmse']} (raw files {evaluation.results['served_u1']['raw_rmse']})")
+    results = evaluation.results
+    met = [t for t in results["targets"] if t["met"]]
+    print(f"evaluated seeds {', '.join(map(str, seeds))} in {results['seconds']} s: {len(met)} of {len(results['targets'])} targets met"
+          + "".join(f"; {t['metric']} {t['value']} ({t['target']})" for t in results["targets"]))
 
 
 def _keys_file(args: argparse.Namespace, settings: Settings) -> Path:
@@ -259,7 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="The Movies Dataset directory, ingested into a temporary catalogue (default: %(default)s)")
     evaluate_parser.add_argument("--db", type=Path, help="use this catalogue (with ratings_small) instead of ingesting")
     evaluate_parser.add_argument("--out", type=Path, default=Path("var/evaluation"), metavar="DIR",
-                                 help="report directory (default: %(default)s)")
+                                 help="report directory, rewritten after each seed (default: %(default)s)")
+    evaluate_parser.add_argument("--seeds", type=_number(int, "--seeds", least=1), default=len(experiments.SEEDS),
+                                 help=f"seeds 42, 43, ...: every experiment runs once per seed (default: %(default)s, at most {MAX_SEEDS})")
+    evaluate_parser.add_argument("--experiments", metavar="LIST",
+                                 help=f"comma-separated subset of {','.join(experiments.EXPERIMENTS)} (default: all)")
     _add_training_options(evaluate_parser)
     evaluate_parser.set_defaults(run=evaluate_command)
 
