@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import strawberry
@@ -61,9 +61,9 @@ async def page(info: Info, kind: str, convert: Callable[[Any], T], name: str | N
 Named = list[tuple[str, str]]  # (entity kind, the name a client typed) in a filter
 
 
-async def report_unknown_names(info: Info, named: Named) -> None:
-    """Reports, as a non-fatal NOT_FOUND at this field, each entity the filter names that the
-    catalogue lacks: the field still answers its (empty) result and its siblings theirs.
+async def report_unknown_names(info: Info, named: Named, people: Sequence[str] = ()) -> None:
+    """Reports, as a non-fatal NOT_FOUND at this field, each entity the filter names (and each
+    person id it gives) that the catalogue lacks: the field still answers its (empty) result and its siblings theirs.
 
     Called only when a filter matched nothing, so a typo ("Pixr") reads as one, at no cost to
     filters that match.
@@ -75,6 +75,9 @@ async def report_unknown_names(info: Info, named: Named) -> None:
         code, key = place(text) if place else (None, fold(text))
         if await select_by_name(db, _loaders(info, kind).entity, key, code) is None:
             missing.setdefault(kind, []).append(repr(text))
+    for person in people:
+        if await info.context.loaders.person.load(parse_id(person, "person")) is None:
+            missing.setdefault("person", []).append(repr(person))
     if missing:
         kinds = ", ".join(f"{kind} {' '.join(names)}" for kind, names in missing.items())
         report_non_fatal(info, NotFound("names in the filter", [kinds]))

@@ -5,8 +5,11 @@ from typing import Annotated
 import strawberry
 
 from data.domain import MAX_ITEMS, parse_id
-from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
-from loaders.rows import MovieRow
+from data.errors import BadInput
+from data.text import fold
+from loaders.movies import VOTES_HALF, count_movies, fts_query, search_movies, select_movie_page
+from loaders.people import search_people
+from loaders.rows import MovieRow, PersonRow
 from schema import lookup, place_names, recommender_fields
 from schema.access import acting_user
 from schema.collection import Collection
@@ -82,12 +85,13 @@ class Query:
 
         page = await paginate(PageArgs(20, first, after, last, before), fetch, Movie.from_row)
         if page.total_count == 0 and filter is not None:
-            await lookup.report_unknown_names(info, filter.named())
+            await lookup.report_unknown_names(info, filter.named(), filter.people())
         return page
 
     @strawberry.field(
-        description="Full-text title search, best match first: case- and accent-insensitive, any word order, "
-        f"the last word may be a prefix (\"matri\" finds The Matrix). {PAGE_HELP}"
+        description="Full-text title search: case- and accent-insensitive, any word order, the last word may be a "
+        "prefix (\"matri\" finds The Matrix). Best first by text relevance blended with how known a movie is: "
+        f"bm25 * (1 + votes / (votes + {VOTES_HALF})), votes being TMDB's vote count (0 when unknown), then popularity. {PAGE_HELP}"
     )
     async def search(
         self, info: Info, text: Annotated[str, strawberry.argument(description=f"The words to find, at most {MAX_SEARCH_CHARS} characters.")],
@@ -214,6 +218,23 @@ class Query:
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:
         return recommender_fields.model_info(info)
+
+    @strawberry.field(
+        description="People (cast or crew) whose name starts with `name`, case- and accent-insensitively (\"penelope c\" "
+        f"finds Penélope Cruz), credited on the most movies first (`movieCount`), then by name. {PAGE_HELP}"
+    )
+    async def people(
+        self, info: Info, name: Annotated[str, strawberry.argument(description="The start of the name; not blank.")],
+        first: First20 = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[Person]:
+        prefix = fold(check_text(name, "name"))
+        if not prefix:
+            raise BadInput("name must not be blank: people are found by the start of their name")
+
+        async def fetch(offset: int, limit: int) -> tuple[list[PersonRow], int]:
+            return await search_people(info.context.loaders.db, prefix, offset, limit)
+
+        return await paginate(PageArgs(20, first, after, last, before), fetch, Person.from_row)
 
     @strawberry.field(description="A person (cast or crew) by id; null when there is none.")
     async def person(

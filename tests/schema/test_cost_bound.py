@@ -91,7 +91,8 @@ def root_arguments(pools: Pools, asked: list[str]) -> dict[str, st.SearchStrateg
         "ratings": ids("user", pools.users), "country": st.just('code: "US"'), "language": st.just('code: "en"'),
         "nodes": st.lists(st.sampled_from(holders(pools.movies, asked)), min_size=1, max_size=3).map(
             lambda movies: "ids: [" + ", ".join(f'"{encode_global_id("Movie", movie)}"' for movie in movies) + "]"),
-        "search": st.sampled_from(['text: "the"', 'text: "love"']), "movies": st.just(""), "companies": st.just(""),
+        "search": st.sampled_from(['text: "the"', 'text: "love"']),
+        "people": st.sampled_from(['name: "j"', 'name: "tom"']), "movies": st.just(""), "companies": st.just(""),
         "directors": st.just(""), "collections": st.just(""), "genres": st.just(""), "countries": st.just(""), "languages": st.just(""),
     }
 
