@@ -21,6 +21,7 @@ from api.settings import Settings
 from data.errors import MoviegraphError, SettingsError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
 from ml import artifact, datasets, experiments, report
+from ml.artifact_store import ArtifactStore, LocalFolder
 from ml.training import TrainingParams, train
 
 MAX_SEEDS = 10  # evaluate --seeds: each one is a full run of every experiment
@@ -55,26 +56,33 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> None:
 
 def prepare_first_start(settings: Settings) -> None:
     """Creates a missing catalogue and model: copied from `seed_dir` if set, else ingested and trained."""
-    missing = [path for path in (settings.db_path, settings.model_dir) if not path.exists()]
-    for folder in sorted({path.parent for path in missing}):
+    store = settings.model_store()
+    model_missing = store.published() is None  # a model store that cannot be reached ends the start here
+    folders = {settings.db_path.parent} if not settings.db_path.exists() else set()
+    if settings.model_on_object_storage:
+        folders.add(settings.model_cache_dir)  # where the server will download versions
+    elif model_missing:
+        folders.add(settings.model_dir.parent)
+    for folder in sorted(folders):
         _check_writable(folder)
     seed = Path(settings.seed_dir) if settings.seed_dir else None
     if not settings.db_path.exists():
         if seed:
             # The seed's model fits the seed's catalogue only: it comes along with it or not at all,
             # and is loaded (checked) before anything is copied.
-            model = None if settings.model_dir.exists() else artifact.load(seed / SEED_MODEL)
+            model = artifact.load(seed / SEED_MODEL) if model_missing else None
             print(f"no catalogue at {settings.db_path}: copying the prebuilt one from {seed}")
             _copy_catalogue(seed / SEED_DB, settings.db_path)
             if model:
-                print(f"no model at {settings.model_dir}: publishing the prebuilt one from {seed}")
-                artifact.save(model, settings.model_dir)
+                print(f"no model at {store.location}: publishing the prebuilt one from {seed}")
+                store.publish(model)
+                model_missing = False
         else:
             print(f"no catalogue at {settings.db_path}: ingesting the embedded sample first")
             _print_ingest(ingest(movies_dataset=settings.sample_dir, db_path=settings.db_path))
-    if not settings.model_dir.exists():
-        print(f"no model at {settings.model_dir}: training one on {settings.db_path} first")
-        _train(settings.db_path, settings.model_dir, TrainingParams(), quiet=False)
+    if model_missing:
+        print(f"no model at {store.location}: training one on {settings.db_path} first")
+        _train(settings.db_path, store, TrainingParams(), quiet=False)
 
 
 def _check_writable(folder: Path) -> None:
@@ -148,16 +156,18 @@ def _training_params(args: argparse.Namespace) -> TrainingParams:
 
 
 def train_command(args: argparse.Namespace, settings: Settings) -> None:
-    _train(args.db or settings.db_path, args.model_dir or settings.model_dir, _training_params(args), quiet=args.quiet)
+    store = LocalFolder(args.model_dir) if args.model_dir else settings.model_store()
+    store.published()  # an object store that cannot be reached fails now, not after the training
+    _train(args.db or settings.db_path, store, _training_params(args), quiet=args.quiet)
 
 
-def _train(db_path: Path, model_dir: Path, params: TrainingParams, *, quiet: bool) -> None:
+def _train(db_path: Path, store: ArtifactStore, params: TrainingParams, *, quiet: bool) -> None:
     result = train(datasets.from_catalogue(db_path, params.features), params, show_progress=not quiet)
-    written = artifact.save(result.model, model_dir)
+    published = store.publish(result.model)
     counts = result.model.manifest["counts"]
     print(f"trained on {counts['ratings']:,} ratings of {counts['users']:,} users: {counts['movies']:,} movie vectors "
           f"({counts['rated_movies']:,} rated) in {result.seconds:.1f} s, best epoch {result.best_epoch}, "
-          f"validation precision@{params.validation_k} {max(result.validation_curve):.4f}; artifact {model_dir} -> {written.name}")
+          f"validation precision@{params.validation_k} {max(result.validation_curve):.4f}; artifact {published}")
 
 
 def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
@@ -247,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train_parser = commands.add_parser("train", help="train the recommender on the catalogue and publish its artifact")
     train_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
-    train_parser.add_argument("--model-dir", type=Path, help="artifact path (default: $MOVIEGRAPH_MODEL_DIR)")
+    train_parser.add_argument("--model-dir", type=Path, help="publish to this local folder (default: $MOVIEGRAPH_MODEL_URI or $MOVIEGRAPH_MODEL_DIR)")
     _add_training_options(train_parser)
     train_parser.set_defaults(run=train_command)
 
