@@ -229,9 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_parser.add_argument("--movies-dataset", type=Path, required=True, metavar="DIR",
                                help="The Movies Dataset directory (movies_metadata.csv, credits.csv, ...)")
     ingest_parser.add_argument("--ratings", choices=RATINGS_SOURCES, default="ratings-small",
-                               help="ratings source (default: ratings-small from the movies dataset)")
+                               help="ratings source (default: ratings-small from the movies dataset; `ratings` is its full "
+                                    "ratings.csv; ml-* are MovieLens releases)")
     ingest_parser.add_argument("--movielens", metavar="PATH|URL",
-                               help="MovieLens directory, zip or URL for --ratings ml-100k / ml-latest-small")
+                               help="the MovieLens release for --ratings ml-*: its unpacked directory (ml-100k also its "
+                                    "zip or URL; default: a directory of the release's name beside --movies-dataset)")
     ingest_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
     ingest_parser.add_argument("--quiet", action="store_true", help="no progress bars")
     ingest_parser.set_defaults(run=ingest_command)
