@@ -79,7 +79,6 @@ def write_ratings(
         writer.insert("user", ((user,) for user in users.tolist()), ["id"])
     for start in range(0, len(ratings), _WRITE_BATCH):
         part = slice(start, start + _WRITE_BATCH)
-        rows = zip(ratings.users[part].tolist(), ratings.items[part].tolist(), ratings.ratings[part].tolist(),
-                   ratings.stamps[part].tolist(), strict=True)
-        writer.insert("rating", rows, ["user_id", "movie_id", "rating", "timestamp"])
+        columns = [ratings.users[part].tolist(), ratings.items[part].tolist(), ratings.ratings[part].tolist(), ratings.stamps[part].tolist()]
+        writer.insert_columns("rating", ["user_id", "movie_id", "rating", "timestamp"], columns)
     return Written(len(users), len(ratings))
