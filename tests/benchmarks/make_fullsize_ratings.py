@@ -5,9 +5,10 @@ Each replica user takes a real user of ratings_small as its template (drawn unif
 number of ratings is the template's, scaled so the rows add up to `rows` (at least 1, at most
 MAX_PER_USER), and each rating is one of the template's (rating, timestamp) pairs drawn at
 random, so the star scale per user, the spread of activity and the 1995-2016 timestamps are the
-real ones. Movies are drawn by popularity over every movieId of links.csv: a movie of
-ratings_small weighs its rating count, the others (which the real 26M file also rates) half a
-rating, so ids stay in links.csv's range and every catalogue movie can be rated. A user rates a
+real ones. Movies are drawn by popularity over every movieId of a links.csv (the source's, or a
+full-size catalogue replica's, whose copied movies have fresh movieIds above the real ones): a
+movie of ratings_small weighs its rating count, the others (which the real 26M file also rates)
+half a rating, so every catalogue movie can be rated. A user rates a
 movie once; draws that repeat one are drawn again. Rows come sorted by userId, then movieId, as
 in the real file, written as `userId,movieId,rating,timestamp` with ratings like "4.0".
 """
@@ -85,8 +86,9 @@ def _write(handle: TextIO, users: Int64Array, movies: Int64Array, stars: npt.NDA
 
 
 def make_fullsize_ratings(src: Path, out: Path, *, rows: int = FULL_ROWS, users: int = FULL_USERS,
-                          seed: int = 0, compress: bool = False) -> Path:
-    """Writes `out`/ratings.csv (or ratings.csv.gz) from `src`'s ratings_small.csv and links.csv; returns its path."""
+                          seed: int = 0, compress: bool = False, links: Path | None = None) -> Path:
+    """Writes `out`/ratings.csv (or ratings.csv.gz) from `src`'s ratings_small.csv over the movieIds of
+    `links` (default `src`/links.csv); returns its path."""
     rng = np.random.default_rng(seed)
     small_users, small_stars, small_stamps, small_movies = _read_small(src / "ratings_small.csv")
     starts = np.flatnonzero(np.r_[True, small_users[1:] != small_users[:-1]])
@@ -96,7 +98,7 @@ def make_fullsize_ratings(src: Path, out: Path, *, rows: int = FULL_ROWS, users:
     row_users = np.repeat(np.arange(1, users + 1, dtype=np.int64), counts)
     row_templates = np.repeat(templates, counts)
     picks = starts[row_templates] + (rng.random(len(row_users)) * sizes[row_templates]).astype(np.int64)
-    movie_ids, p = _movie_weights(src / "links.csv", small_movies)
+    movie_ids, p = _movie_weights(links or src / "links.csv", small_movies)
     movies = _distinct_movies(row_users, movie_ids, p, rng)
     order = np.lexsort((movies, row_users))
     out.mkdir(parents=True, exist_ok=True)
@@ -117,9 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=FULL_USERS, help=f"users (default {FULL_USERS:,})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--gzip", action="store_true", help="write ratings.csv.gz")
+    parser.add_argument("--links", type=Path, help="the links.csv whose movieIds are rated (default: src's)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    path = make_fullsize_ratings(args.src, args.out, rows=args.rows, users=args.users, seed=args.seed, compress=args.gzip)
+    path = make_fullsize_ratings(args.src, args.out, rows=args.rows, users=args.users, seed=args.seed, compress=args.gzip, links=args.links)
     print(f"{path}: {args.rows:,} ratings by {args.users:,} users, {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - started:.0f} s")
 
 
