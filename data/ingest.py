@@ -23,8 +23,8 @@ from data import longest_lists, movielens_sources
 from data.credits_shard import build_credits_shard, copy_credits_shard
 from data.database import BulkWriter, atomic_database, columns, remove_database_files
 from data.errors import IngestError
-from data.readers import movies_dataset as md
 from data.rating_rows import write_ratings
+from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
 from data.readers.ratings_columns import RatingColumns, read_columns
 from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, RATINGS_ID_SPACE

@@ -55,7 +55,7 @@ def _movie_weights(links: Path, small_movies: Int64Array) -> tuple[Int64Array, n
 
 def _user_counts(template_sizes: Int64Array, rows: int) -> Int64Array:
     """Per-user row counts proportional to the templates' that sum to exactly `rows`."""
-    scaled = np.clip(np.rint(template_sizes * rows / template_sizes.sum()), 1, MAX_PER_USER).astype(np.int64)
+    scaled: Int64Array = np.clip(np.rint(template_sizes * rows / template_sizes.sum()), 1, MAX_PER_USER).astype(np.int64)
     rng = np.random.default_rng(1)
     while (gap := rows - int(scaled.sum())) != 0:
         room = np.flatnonzero(scaled < MAX_PER_USER) if gap > 0 else np.flatnonzero(scaled > 1)
@@ -66,15 +66,19 @@ def _user_counts(template_sizes: Int64Array, rows: int) -> Int64Array:
 
 def _distinct_movies(users: Int64Array, movie_ids: Int64Array, p: npt.NDArray[np.float64],
                      rng: np.random.Generator) -> Int64Array:
-    """A movie per row, no movie twice for one user (`users` sorted): repeats are drawn again."""
+    """A movie per row, no movie twice for one user (`users` sorted): repeats are drawn again,
+    each round checking only the users that had one."""
     movies = rng.choice(len(movie_ids), size=len(users), p=p)
-    while True:
-        order = np.lexsort((movies, users))
-        repeat = np.zeros(len(users), dtype=bool)
-        repeat[order[1:]] = (users[order[1:]] == users[order[:-1]]) & (movies[order[1:]] == movies[order[:-1]])
-        if not repeat.any():
-            return movie_ids[movies]
-        movies[repeat] = rng.choice(len(movie_ids), size=int(repeat.sum()), p=p)
+    active = np.arange(len(users))
+    while len(active):
+        order = np.lexsort((movies[active], users[active]))
+        ranked = active[order]
+        repeat = (users[ranked[1:]] == users[ranked[:-1]]) & (movies[ranked[1:]] == movies[ranked[:-1]])
+        again = ranked[1:][repeat]
+        movies[again] = rng.choice(len(movie_ids), size=len(again), p=p)
+        active = np.flatnonzero(np.isin(users, np.unique(users[again]))) if len(again) else again
+    picked: Int64Array = movie_ids[movies]
+    return picked
 
 
 def _write(handle: TextIO, users: Int64Array, movies: Int64Array, stars: npt.NDArray[np.float64], stamps: Int64Array) -> None:

@@ -223,7 +223,7 @@ def test_full_ratings_source_reads_ratings_csv_of_the_movies_dataset(shared_data
         movie_ids = {m for (m,) in conn.execute("SELECT id FROM movie")}
     expected: dict[tuple[int, int], tuple[float, int]] = {}
     for user, item, rating, stamp in _plain(real / "ratings_small.csv"):
-        movie = links.get(item)
+        movie = links.get(item, 0)
         if movie in movie_ids and ((user, movie) not in expected or stamp > expected[(user, movie)][1]):
             expected[(user, movie)] = (rating, stamp)
     assert _db_ratings(tmp_path / "full.sqlite3") == expected

@@ -55,7 +55,7 @@ def test_bad_parameters_and_empty_ratings_are_refused(sample_set: TrainingSet) -
 
 
 def test_capped_training_keeps_every_user_and_counts_the_ratings_it_trained_on(sample_set: TrainingSet) -> None:
-    users, counts = np.unique(sample_set.ratings.user_ids, return_counts=True)
+    _, counts = np.unique(sample_set.ratings.user_ids, return_counts=True)
     cap = 20
     result = train(sample_set, dataclasses.replace(TINY, max_ratings_per_user=cap, validation_users=5), show_progress=False)
     manifest_counts = result.model.manifest["counts"]
