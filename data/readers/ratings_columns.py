@@ -20,7 +20,6 @@ from typing import BinaryIO, cast
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from data.domain import STARS_MAX, STARS_MIN, STARS_STEP
 from data.errors import IngestError
@@ -95,6 +94,9 @@ def read_columns(path: Path, report: FileReport, *, separator: str = ",", header
 
 
 def _parse_block(block: bytes, report: FileReport) -> RatingColumns:
+    # Imported here: the CLI imports the ingest, and pandas would add ~1 s to every `moviegraph serve` start.
+    import pandas as pd
+
     try:
         table = pd.read_csv(io.BytesIO(block), header=None, names=CSV_HEADER, dtype=np.float64, engine="c",
                             skip_blank_lines=True).to_numpy()
