@@ -27,7 +27,7 @@ from data.rating_rows import write_ratings
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
 from data.readers.ratings_columns import RatingColumns, read_columns
-from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, RATINGS_ID_SPACE
+from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, PERSON_MOVIES_FILL, RATINGS_ID_SPACE
 from data.text import fold
 
 RatingsSource = Literal[
@@ -244,7 +244,7 @@ def ingest(
                 longest_lists.INGEST_INFO_KEY: json.dumps(writer.measure(longest_lists.MEASURED)),
             }
             writer.insert("ingestinfo", list(facts.items()))
-            writer.finish([MOVIE_FTS_DDL, MOVIE_FTS_FILL])
+            writer.finish([PERSON_MOVIES_FILL, MOVIE_FTS_DDL, MOVIE_FTS_FILL])
         except BaseException:
             writer.abort()
             pool.shutdown(cancel_futures=True)
