@@ -151,7 +151,8 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
 
 def _training_params(args: argparse.Namespace) -> TrainingParams:
     overrides = {"components": args.components, "max_epochs": args.epochs, "learning_rate": args.learning_rate,
-                 "regularisation": args.regularisation}
+                 "regularisation": args.regularisation, "max_ratings_per_user": args.max_ratings_per_user,
+                 "validation_users": args.validation_users}
     return TrainingParams(**{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -218,6 +219,10 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=_number(int, "--epochs", least=1), help="most epochs; early stopping picks the best (default 40)")
     parser.add_argument("--learning-rate", type=_number(float, "--learning-rate", above=0.0), help="adagrad learning rate (default 0.05)")
     parser.add_argument("--regularisation", type=_number(float, "--regularisation", least=0.0), help="LightFM item and user alpha (default 1e-5)")
+    parser.add_argument("--max-ratings-per-user", type=_number(int, "--max-ratings-per-user", least=1),
+                        help="train on at most this many of each user's ratings, a seeded random choice (default: all)")
+    parser.add_argument("--validation-users", type=_number(int, "--validation-users", least=1),
+                        help="users whose held-out ratings early stopping scores after each epoch (default 5000)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -248,9 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_parser.add_argument("--movies-dataset", type=Path, required=True, metavar="DIR",
                                help="The Movies Dataset directory (movies_metadata.csv, credits.csv, ...)")
     ingest_parser.add_argument("--ratings", choices=RATINGS_SOURCES, default="ratings-small",
-                               help="ratings source (default: ratings-small from the movies dataset)")
+                               help="ratings source (default: ratings-small from the movies dataset; `ratings` is its full "
+                                    "ratings.csv; ml-* are MovieLens releases)")
     ingest_parser.add_argument("--movielens", metavar="PATH|URL",
-                               help="MovieLens directory, zip or URL for --ratings ml-100k / ml-latest-small")
+                               help="the MovieLens release for --ratings ml-*: its unpacked directory (ml-100k also its "
+                                    "zip or URL; default: a directory of the release's name beside --movies-dataset)")
     ingest_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
     ingest_parser.add_argument("--quiet", action="store_true", help="no progress bars")
     ingest_parser.set_defaults(run=ingest_command)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 import pycountry
 from tqdm import tqdm
@@ -23,13 +23,17 @@ from data import longest_lists, movielens_sources
 from data.credits_shard import build_credits_shard, copy_credits_shard
 from data.database import BulkWriter, atomic_database, columns, remove_database_files
 from data.errors import IngestError
+from data.rating_rows import write_ratings
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
+from data.readers.ratings_columns import RatingColumns, read_columns
 from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, PERSON_MOVIES_FILL, RATINGS_ID_SPACE
 from data.text import fold
 
-RatingsSource = Literal["ratings-small", "ml-latest-small", "ml-100k"]
-RATINGS_SOURCES: tuple[RatingsSource, ...] = ("ratings-small", "ml-latest-small", "ml-100k")
+RatingsSource = Literal[
+    "ratings-small", "ratings", "ml-latest-small", "ml-100k", "ml-1m", "ml-10m", "ml-20m", "ml-25m", "ml-32m", "ml-latest"
+]
+RATINGS_SOURCES: tuple[RatingsSource, ...] = get_args(RatingsSource)
 _BATCH = 20_000
 T = TypeVar("T")
 TupleT = TypeVar("TupleT", bound=tuple[object, ...])
@@ -165,27 +169,13 @@ class _Catalogue:
         self.movielens_links |= mapping
         return report, mapping
 
-    def load_ratings(
-        self, ratings: Iterable[tuple[int, int, float, int]], report: FileReport, to_movie: dict[int, int]
-    ) -> FileReport:
-        """Ratings keyed by a source item id, mapped to catalogue movies through `to_movie`."""
-        kept: dict[tuple[int, int], tuple[float, int]] = {}
-        for user, item, rating, stamp in _progress(ratings, report.name, self.show):
-            movie = to_movie.get(item)
-            if movie is None:
-                report.reject("movie not in the catalogue")
-            elif (user, movie) in kept:
-                # Two source items linked to one movie: keep the newer rating.
-                report.reject("duplicate rating")
-                if stamp > kept[(user, movie)][1]:
-                    kept[(user, movie)] = (rating, stamp)
-            else:
-                kept[(user, movie)] = (rating, stamp)
-                report.loaded += 1
-        users = sorted({user for user, _ in kept})
-        if "user" not in self.counts:
-            self.add("user", [(user,) for user in users], ["id"])
-        self.add("rating", [(u, m, r, s) for (u, m), (r, s) in kept.items()])
+    def load_ratings(self, blocks: Iterable[RatingColumns], report: FileReport, to_movie: dict[int, int]) -> FileReport:
+        """Ratings keyed by a source item id, mapped to catalogue movies through `to_movie`; the
+        users too, unless a source's own user file came first."""
+        written = write_ratings(self.writer, _progress(blocks, report.name, self.show), report, to_movie,
+                                add_users="user" not in self.counts)
+        self.counts["user"] = self.counts.get("user", 0) + written.users
+        self.counts["rating"] = self.counts.get("rating", 0) + written.ratings
         return report
 
     def write_entities(self) -> None:
@@ -273,9 +263,11 @@ def _load_ratings(
     reports: list[FileReport],
 ) -> dict[str, str]:
     """Loads the chosen ratings source; returns facts worth recording (e.g. the link rate)."""
-    if source == "ratings-small":
-        path = _required(movies_dataset, "ratings_small.csv")
+    if source in ("ratings-small", "ratings"):
+        # ratings_small.csv and the full ratings.csv of The Movies Dataset: its links.csv's movieIds.
+        path = _required(movies_dataset, "ratings_small.csv" if source == "ratings-small" else "ratings.csv")
         report = FileReport(path.name)
-        reports.append(catalogue.load_ratings(md.read_ratings(path, report), report, movielens_to_movie))
+        reports.append(catalogue.load_ratings(read_columns(path, report), report, movielens_to_movie))
         return {RATINGS_ID_SPACE: "movielens"}
-    return movielens_sources.load(catalogue, source, movielens, reports, movies_dataset=movies_dataset)
+    return movielens_sources.load(catalogue, source, movielens, reports, movies_dataset=movies_dataset,
+                                  movielens_to_movie=movielens_to_movie)
