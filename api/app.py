@@ -22,8 +22,9 @@ from api.body_reader import BodyReader
 from api.cors import cors_middleware
 from api.deadline import Deadline
 from api.graphql_app import CostRateLimit, HttpOptions, MoviegraphGraphQL, RecordOperation
+from api.graphql_http import CacheScope
 from api.hosts import AllowedHosts
-from api.http_caching import CacheScope, catalogue_version
+from api.http_caching import catalogue_version
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.memory import ReturnMemory
 from api.metrics import Metrics

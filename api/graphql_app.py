@@ -30,10 +30,9 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from api import graphiql, request_json
-from api.graphql_http import GRAPHQL_RESPONSE, Exchange, Versions, finish, negotiate
+from api.graphql_http import GRAPHQL_RESPONSE, Exchange, finish, negotiate
 from api.limits import TokenBuckets, error_body, rate_key, too_many
 from api.persisted_queries import PersistedQueries, PersistedQueryProblem
-from loaders.runtime import Runtime
 from schema import MoviegraphSchema
 from schema.context import Context
 from schema.cost import LongestLists, estimate
@@ -156,14 +155,6 @@ class HttpOptions:
     max_age: int = 60
 
 
-def _model_version(request: Request) -> str:
-    context = getattr(request.state, "context", None)
-    # The model the request scored with if it did (Context.scorer keeps one per request), else the one serving.
-    scorer = context.__dict__.get("scorer") if isinstance(context, Context) else None
-    scorer = scorer or Runtime.of(request).models.scorer
-    return str(scorer.model_info.version) if scorer else "none"
-
-
 def _is_request_error(result: ExecutionResult) -> bool:
     """Refused before execution began (spec: no `data`): parse, validation, variables, a persisted
     query, the cost limit. A field error has a path; a root field's null answers `data: null` with one."""
@@ -192,8 +183,7 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
             response = Response(error_body(scope["path"], code, exc.reason, refused.extra if refused else None),
                                 status_code=exc.status_code, headers=refused.headers if refused else None)
         if not isinstance(response, HTMLResponse):  # GraphiQL's page is no GraphQL answer
-            versions = Versions(getattr(request.app.state, "catalogue_version", "none"), _model_version(request))
-            response = finish(request, response, versions, self.options.max_age)
+            response = finish(request, response, self.options.max_age)
         await response(scope, receive, send)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:

@@ -12,12 +12,17 @@ from what went wrong, and its caching headers (api/http_caching.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.extensions import SchemaExtension
 
 from api import http_caching
+from loaders.runtime import Runtime
+from schema.context import Context
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -70,13 +75,41 @@ class Exchange:
         return exchange
 
 
-@dataclass(frozen=True)
-class Versions:
-    catalogue: str
-    model: str
+    def etag(self, request: Request) -> str:
+        catalogue = getattr(request.app.state, "catalogue_version", "none")  # stamped by the lifespan
+        return http_caching.etag(catalogue, _model_version(request), self.media_type, self.operations)
 
 
-def finish(request: Request, response: Response, versions: Versions, max_age: int) -> Response:
+def _model_version(request: Request) -> str:
+    context = getattr(request.state, "context", None)
+    # The model the request scored with if it did (Context.scorer keeps one per request), else the one serving.
+    scorer = context.__dict__.get("scorer") if isinstance(context, Context) else None
+    scorer = scorer or Runtime.of(request).models.scorer
+    return str(scorer.model_info.version) if scorer else "none"
+
+
+class CacheScope(SchemaExtension):
+    """Records whether each operation that validated reads the catalogue only
+    (request.state.catalogue_only), and answers a GET whose If-None-Match already holds its ETag
+    without running it (the view then answers 304)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if isinstance(context.context, Context) and context.graphql_document is not None and not context.pre_execution_errors:
+            request = context.context.request
+            name = context.operation_name if isinstance(context.operation_name, str) else None
+            public = http_caching.catalogue_only(context.schema._schema, context.graphql_document, name)
+            scopes = getattr(request.state, "catalogue_only", [])
+            scopes.append(public)
+            request.state.catalogue_only = scopes
+            exchange = Exchange.of(request)  # type: ignore[arg-type]
+            if public and request.scope["method"] == "GET" and len(exchange.operations) == 1 and \
+                    http_caching.matches(request.headers.get("if-none-match"), exchange.etag(request)):  # type: ignore[arg-type]
+                context.result = GraphQLExecutionResult(data={}, errors=None)  # the client has the answer: nothing runs
+        yield
+
+
+def finish(request: Request, response: Response, max_age: int) -> Response:
     """The answer with its content type, status and caching headers; 304 to a matching If-None-Match."""
     exchange = Exchange.of(request)
     response.headers["content-type"] = content_type(exchange.media_type)
@@ -89,7 +122,7 @@ def finish(request: Request, response: Response, versions: Versions, max_age: in
     if not public:
         response.headers["cache-control"] = "private, no-store" if request.method == "GET" else "no-store"
         return response
-    tag = http_caching.etag(versions.catalogue, versions.model, exchange.media_type, exchange.operations)
+    tag = exchange.etag(request)
     headers = {"cache-control": f"public, max-age={max_age}", "etag": tag, "vary": http_caching.VARY}
     if http_caching.matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)

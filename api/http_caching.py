@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from graphql import (
@@ -35,9 +35,6 @@ from graphql import (
     visit,
 )
 from graphql.utilities import get_operation_ast
-from strawberry.extensions import SchemaExtension
-
-from schema.context import Context
 
 # The types whose objects belong to one user; a field of one, or returning one, is the user's.
 USER_TYPES = frozenset({"User", "Rating", "RatingConnection", "RatingEdge", "Recommendation", "PredictedRating"})
@@ -77,20 +74,6 @@ def catalogue_only(schema: GraphQLSchema, document: DocumentNode, operation_name
     finder = _FindsUserFields(schema, type_info)
     visit(document, TypeInfoVisitor(type_info, finder))
     return not finder.found
-
-
-class CacheScope(SchemaExtension):
-    """Tells the view (request.state.catalogue_only, one entry per operation that validated)
-    whether each operation of the request reads the catalogue only."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if isinstance(context.context, Context) and context.graphql_document is not None and not context.pre_execution_errors:
-            name = context.operation_name if isinstance(context.operation_name, str) else None
-            scopes = getattr(context.context.request.state, "catalogue_only", [])
-            scopes.append(catalogue_only(context.schema._schema, context.graphql_document, name))
-            context.context.request.state.catalogue_only = scopes
-        yield
 
 
 def catalogue_version(path: Path) -> str:

@@ -53,3 +53,19 @@ def test_posts_and_errors_are_not_stored(sample_db: Path) -> None:
     assert post.headers["cache-control"] == "no-store" and "etag" not in post.headers
     assert failed.headers["cache-control"] == "private, no-store" and "etag" not in failed.headers
     assert typename.headers["cache-control"] == "public, max-age=60" and again.status_code == 304 and again.content == b""
+
+
+def test_a_revalidation_that_matches_runs_nothing(sample_db: Path) -> None:
+    params = {"query": "{ movie(id: 862) { title genres { name } } }"}
+    app = create_app(Settings(db_path=sample_db))
+    with TestClient(app) as client:
+        first = client.get("/graphql", params=params)
+        database = app.state.runtime.database
+        before = database.statements
+        again = client.get("/graphql", params=params, headers={"if-none-match": first.headers["etag"]})
+        after_304 = database.statements
+        stale = client.get("/graphql", params=params, headers={"if-none-match": '"not-it"'})
+    assert first.status_code == 200 and before > 0
+    assert again.status_code == 304 and again.content == b"" and after_304 == before  # no SQL ran
+    assert stale.status_code == 200 and stale.json()["data"] == first.json()["data"] and database.statements > before
+    assert stale.headers["etag"] == first.headers["etag"]
