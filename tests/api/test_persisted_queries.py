@@ -125,3 +125,17 @@ def test_register_refuses_a_document_that_cannot_run(tmp_path: Path, capsys: pyt
     with pytest.raises(SystemExit) as exit_:
         cli.main(["queries", "register", str(document), "--file", str(tmp_path / "queries.json")])
     assert exit_.value.code == 1 and message in capsys.readouterr().err and not (tmp_path / "queries.json").exists()
+
+
+def test_a_persisted_mutation_by_get_is_405_and_does_not_run(sample_db: Path, tmp_path: Path) -> None:
+    mutation = 'mutation Forget { deleteRating(movie: "862", user: "1") }'
+    document, registry = tmp_path / "forget.graphql", tmp_path / "queries.json"
+    document.write_text(mutation)
+    cli.main(["queries", "register", str(document), "--file", str(registry)])
+    digest = json.loads(registry.read_text())  # {hash: text}; a mutation's selections have no set to add __typename to
+    (sent_hash,) = digest
+    params = {"extensions": json.dumps({"persistedQuery": {"version": 1, "sha256Hash": sent_hash}})}
+    with _client(sample_db, persisted_queries="only", persisted_queries_file=str(registry)) as client:
+        answer = client.get("/graphql", params=params, headers={"accept": "application/graphql-response+json"})
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST" and _code(answer.json()) == "METHOD_NOT_ALLOWED"
+    assert answer.headers["cache-control"] == "private, no-store"
