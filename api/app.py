@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics.endpoint),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # any method: the view answers the others 405 as a GraphQL error
         *rest.routes,
         *graphiql.routes(),
     ]

@@ -186,6 +186,11 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
             response = finish(request, response, self.options.max_age)
         await response(scope, receive, send)
 
+    def is_request_allowed(self, request: BaseRequestProtocol) -> bool:
+        if request.method not in ("GET", "POST"):
+            raise RequestRefused(405, "METHOD_NOT_ALLOWED", "GraphQL is sent by GET or POST", headers={"allow": "GET, POST"})
+        return True
+
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET with only a persisted query's hash is a query, not a browser asking for GraphiQL.
         return "extensions" not in request.query_params and super().should_render_graphql_ide(request)

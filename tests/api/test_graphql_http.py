@@ -122,3 +122,11 @@ def test_each_operation_of_a_batch_pays_its_cost(sample_db: Path) -> None:
     first, second = answer.json()
     assert len(first["data"]["movies"]["edges"]) == 30
     assert second["errors"][0]["extensions"]["code"] == "RATE_LIMITED" and answer.status_code == 429
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_answer_405_as_a_graphql_error(sample_db: Path, method: str) -> None:
+    with _client(sample_db) as client:
+        answer = client.request(method, "/graphql", json=MOVIE)
+    assert (answer.status_code, answer.headers["allow"]) == (405, "GET, POST")
+    assert answer.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
