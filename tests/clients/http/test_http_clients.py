@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api import cli
 from tests.clients.node_packages import run_node
 from tests.reliability.test_hostile_queries import serve
 
@@ -77,6 +78,25 @@ def test_apollo_persisted_queries_register_then_run_by_hash_over_post_and_get(se
     assert steps["getFirst"]["exchanges"][0]["cacheControl"] == "private, no-store"  # a miss is never cached
     nodes = [edge["node"] for edge in steps["getSecond"]["data"]["genres"]["edges"]]
     assert [(node["name"], node["movieCount"]) for node in nodes] == [tuple(row) for row in genres]
+
+
+def test_apollo_runs_the_registered_queries_in_allow_list_mode(sample_db: Path, sample_model: Path, tmp_path: Path,
+                                                              node_modules: Path) -> None:
+    # The documents apollo.mjs sends, as a frontend's .graphql files hold them.
+    (tmp_path / "movie.graphql").write_text("query Movie($id: ID!) { movie(id: $id) { title releaseDate } }\n")
+    (tmp_path / "genres.graphql").write_text("query Genres { genres(first: 3) { totalCount edges { node { name movieCount } } } }\n")
+    registry = tmp_path / "registered.json"
+    cli.main(["queries", "register", str(tmp_path / "movie.graphql"), str(tmp_path / "genres.graphql"), "--file", str(registry)])
+    env = {"MOVIEGRAPH_PERSISTED_QUERIES": "only", "MOVIEGRAPH_PERSISTED_QUERIES_FILE": str(registry)}
+    with serve(sample_db, sample_model, tmp_path, env) as target:
+        run = run_node(HERE / "apollo.mjs", node_modules, f"{target.url}/graphql")
+        other = httpx.post(f"{target.url}/graphql", json={"query": "{ __typename }"}, trust_env=False, timeout=30)
+    assert run.returncode == 0, run.stderr
+    steps = json.loads(run.stdout)
+    # Every hash the link computes is registered: each query runs at its first, hash-only, send.
+    assert [(e["method"], e["hashOnly"], e["status"]) for step in steps.values() for e in step["exchanges"]] == \
+        [("POST", True, 200), ("POST", True, 200), ("GET", True, 200), ("GET", True, 200)]
+    assert other.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_REGISTERED"
 
 
 def test_a_catalogue_get_carries_an_etag_and_a_repeat_answers_304_empty(served: Served) -> None:
