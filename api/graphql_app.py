@@ -1,5 +1,7 @@
 """The Strawberry ASGI app for /graphql, with a typed per-request context and the offline GraphiQL;
-it tells the request log and the metrics what each request asked (GraphQLOutcome)."""
+it runs persisted queries (api/persisted_queries.py) and batches within the limits, answers as
+GraphQL over HTTP says (api/graphql_http.py), and tells the request log and the metrics what each
+request asked (GraphQLOutcome)."""
 
 from __future__ import annotations
 
