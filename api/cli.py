@@ -214,6 +214,34 @@ def keys_revoke_command(args: argparse.Namespace, settings: Settings) -> None:
     print(f"service key {args.name!r} removed from {path}; a running server refuses it from its next request")
 
 
+def queries_register_command(args: argparse.Namespace, settings: Settings) -> None:
+    from graphql import GraphQLError, parse, validate
+
+    from api import persisted_queries
+    from schema import default_schema
+
+    path = args.file or settings.persisted_queries_path()
+    queries = persisted_queries.read_registered(path)
+    new = 0
+    for source in args.files:
+        try:
+            document = parse(source.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"cannot read {source}: {exc.strerror or exc}") from None
+        except (GraphQLError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{source} is not a GraphQL document: {exc}") from None
+        errors = validate(default_schema()._schema, document)
+        if errors:
+            raise SettingsError(f"{source} does not validate against the schema: {errors[0].message}")
+        for text in persisted_queries.sent_forms(document):
+            digest = persisted_queries.sha256(text)
+            new += digest not in queries
+            queries[digest] = text
+    persisted_queries.write_registered(path, queries)
+    print(f"registered {len(args.files)} document(s), {new} new hash(es), {len(queries)} in {path}; "
+          "a server reads it when it starts")
+
+
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--components", type=_number(int, "--components", least=1), help="LightFM vector dimension (default 64)")
     parser.add_argument("--epochs", type=_number(int, "--epochs", least=1), help="most epochs; early stopping picks the best (default 40)")
@@ -291,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
         keys_command.add_argument("name", help="the backend the key is for (letters, digits, '.', '_', '-'); logged with its requests")
         keys_command.add_argument("--file", type=Path, help="keys file (default: $MOVIEGRAPH_API_KEYS_FILE)")
         keys_command.set_defaults(run=run)
+
+    queries_parser = commands.add_parser("queries", help="persisted queries (MOVIEGRAPH_PERSISTED_QUERIES=only runs only these)")
+    queries_commands = queries_parser.add_subparsers(dest="queries_command", required=True)
+    register = queries_commands.add_parser("register", help="validate .graphql documents and register the hashes clients send for them")
+    register.add_argument("files", type=Path, nargs="+", metavar="FILE.graphql")
+    register.add_argument("--file", type=Path, help="registered queries file (default: $MOVIEGRAPH_PERSISTED_QUERIES_FILE)")
+    register.set_defaults(run=queries_register_command)
 
     serve_parser = commands.add_parser("serve", help="run the API (ingests the embedded sample if there is no database)")
     serve_parser.add_argument("--host")

@@ -61,15 +61,16 @@ Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
 def build_schema(
     *, introspection: bool = True, max_cost: int = MAX_QUERY_COST, longest_lists: LongestLists | None = None,
-    extensions: Sequence[Extension] = (),
+    extensions: Sequence[Extension] = (), max_batch: int = 0,
 ) -> MoviegraphSchema:
     """The schema with these limits; `longest_lists` is filled from the catalogue at start-up
-    (schema/cost.py); `extensions` are the server's own (request log, metrics)."""
+    (schema/cost.py); `extensions` are the server's own (request log, metrics); `max_batch`
+    operations may come in one HTTP request (0: no batching)."""
     longest = longest_lists or LongestLists()
     built = MoviegraphSchema(
         query=Query,
         mutation=Mutation,
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(scalar_map=SCALARS, batching_config={"max_operations": max_batch} if max_batch else None),
         # Factories: Strawberry builds fresh extensions per request (the caches live at module level).
         extensions=[
             ClientErrors,
