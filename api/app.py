@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
@@ -49,6 +49,11 @@ NO_WRITER = "the server cannot write to its catalogue (its log says why); make t
 async def health(request: Request) -> JSONResponse:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
+
+
+async def home(request: Request) -> RedirectResponse:
+    """A first visitor (the start-up lines name / too) lands in GraphiQL."""
+    return RedirectResponse("/graphql", status_code=307)
 
 
 async def ready(request: Request) -> JSONResponse:
@@ -147,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                           extensions=extensions)
     graphql = MoviegraphGraphQL(schema)
     routes = [
+        Route("/", home),
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics.endpoint),

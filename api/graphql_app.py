@@ -3,6 +3,7 @@ it tells the request log and the metrics what each request asked (GraphQLOutcome
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from strawberry.types import ExecutionResult
 
 from api import graphiql, request_json
 from api.limits import TokenBuckets, error_body, rate_key, too_many
+from schema import default_schema
 from schema.context import Context
 from schema.cost import LongestLists, estimate
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
@@ -36,6 +38,12 @@ from schema.errors import code_parse_errors, is_unexpected, masked
 
 # Client-supplied operation names are free text: the log keeps this much of one.
 MAX_OPERATION_NAME = 100
+
+
+def schema_hash() -> str:
+    """The first 12 hex digits of the SHA-256 of the schema's SDL (schema.graphql's text): two
+    builds serve the same schema exactly when these agree (`moviegraph --version`)."""
+    return hashlib.sha256(default_schema().as_str().encode()).hexdigest()[:12]
 
 
 @dataclass

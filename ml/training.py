@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 from lightfm import LightFM
-from tqdm import tqdm
 
+from data import progress
 from data.errors import TrainingError
 from ml.evaluation import precision_at_k
 from ml.features import FeatureParams, Features, feature_matrix, vocabulary
@@ -118,7 +118,7 @@ def _validation_curve(
     fit_part, held_out = split_per_user(data.ratings, params.validation_fraction, params.seed)
     fit_matrix, held_matrix = fit_part.matrix(users, movies, binary=True), held_out.matrix(users, movies, binary=True)
     lightfm, curve = _lightfm(params), []
-    with tqdm(total=params.max_epochs, desc="training (validation)", unit=" epoch", disable=not show_progress, leave=False) as bar:
+    with progress.counter(desc="training (validation)", show=show_progress, total=params.max_epochs, unit=" epoch") as bar:
         for _ in range(params.max_epochs):
             lightfm.fit_partial(fit_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
             ranker = _representations(lightfm, item_features, user_features)
@@ -150,7 +150,7 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
 
     lightfm = _lightfm(params)
     all_matrix = data.ratings.matrix(users, movies, binary=True)
-    for _ in tqdm(range(best_epoch), desc="training", unit=" epoch", disable=not show_progress, leave=False):
+    for _ in progress.bar(range(best_epoch), desc="training", show=show_progress, unit=" epoch"):
         lightfm.fit_partial(all_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
     final = _representations(lightfm, item_features, user_features)
     head = fit_head(user_rows, movie_rows, data.ratings.values, unit_rows(final.items), len(users), params.head)
