@@ -68,7 +68,7 @@ def shape(value: Any) -> Any:
 
 
 def test_the_convention_is_checked() -> None:
-    with pytest.raises(AssertionError, match="README.md:1: a ```graphql block must be followed"):
+    with pytest.raises(AssertionError, match=re.escape("README.md:1: a ```graphql block must be followed")):
         examples("```graphql\n{ a }\n```\ntext\n```json\n{}\n```\n")
     assert examples("```graphql\n{ a }\n```\n```json shape\n{\"a\": 1}\n```\n") == [Example(1, "{ a }\n", "{\"a\": 1}\n", True)]
     assert shape({"a": [1, 2.5, None, "x", True]}) == {"a": ["number", "number", "NoneType", "str", "bool"]}
