@@ -3,8 +3,10 @@ export|import`): what is stored is read back with sqlite3 and through the API.""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -212,3 +214,38 @@ def test_keep_ratings_refuses_live_ratings_of_another_ratings_source(tmp_path: P
     live = LiveRatings((StoredRating(NEW_USER, 862, 4.0, 0),), {NEW_USER: 1.0}, "ml-100k")
     with sqlite3.connect(tmp_path / "x.sqlite3") as connection, pytest.raises(IngestError, match="user ids differ"):
         live_ratings.carry_over(connection, live, {862}, "ratings-small")
+
+
+def _locked(connection: sqlite3.Connection) -> bool:
+    """Whether `connection` is refused the write lock (within its 50 ms busy timeout)."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return True
+    connection.execute("ROLLBACK")
+    return False
+
+
+def test_the_old_catalogue_stays_locked_until_the_new_one_replaces_it(
+    catalogue: Path, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rating written between reading the live ratings and the rename would be acknowledged into
+    # the old file and lost: a connection opened before the ingest, as the API's writer is, must
+    # find the old catalogue locked right up to the rename.
+    _rate_some(client_for(catalogue), catalogue)
+    at_rename: list[bool] = []
+    real_replace = os.replace
+    with contextlib.closing(sqlite3.connect(catalogue, timeout=0.05, isolation_level=None)) as writer:
+        assert not _locked(writer)
+
+        def replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+            if Path(target) == catalogue:
+                at_rename.append(_locked(writer))
+            real_replace(source, target)
+
+        monkeypatch.setattr("data.database.os.replace", replace)
+        main(["ingest", "--movies-dataset", str(SAMPLE), "--db", str(catalogue), "--keep-ratings", "--quiet"])
+        assert at_rename == [True]
+        assert not _locked(writer)  # released once the new file is in place
+    assert len(_rows(catalogue, NEW_USER)) == 3
