@@ -134,7 +134,7 @@ def held(db_path: Path) -> Iterator[LiveRatings]:
     if not db_path.is_file():
         yield LiveRatings.none()
         return
-    with contextlib.closing(_connect(db_path, writable=True)) as connection:
+    with _catalogue_errors(db_path), contextlib.closing(_connect(db_path, writable=True)) as connection:
         try:
             connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -169,10 +169,19 @@ def carry_over(connection: sqlite3.Connection, live: LiveRatings, movie_ids: set
     return report
 
 
+@contextlib.contextmanager
+def _catalogue_errors(db_path: Path) -> Iterator[None]:
+    # A file that is not a catalogue, a read-only folder, a full disk: said in one line, not a traceback.
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise IngestError(f"cannot use the catalogue at {db_path}: {exc}") from None
+
+
 def export(db_path: Path, out: Path, *, everything: bool = False) -> int:
     """Writes the live ratings (every rating with `everything`) to `out` as CSV; returns the count.
     Written to a temporary file and renamed, so `out` is whole or untouched."""
-    with contextlib.closing(_connect(db_path, writable=False)) as connection:
+    with _catalogue_errors(db_path), contextlib.closing(_connect(db_path, writable=False)) as connection:
         if everything:
             rows: Sequence[StoredRating] = [StoredRating(*row) for row in connection.execute(_ALL_RATINGS)]
         else:
@@ -251,7 +260,7 @@ def import_file(db_path: Path, path: Path) -> FileReport:
     """Stores the valid rows of `path` (replacing a user's rating of the same movie) in one
     transaction; nothing is stored if the file is refused as a whole (header, size, encoding)."""
     report = FileReport(path.name)
-    with contextlib.closing(_connect(db_path, writable=True)) as connection:
+    with _catalogue_errors(db_path), contextlib.closing(_connect(db_path, writable=True)) as connection:
         if not _has_stamps(connection):
             raise IngestError(f"{db_path} predates live ratings (no ratingchange table); start `moviegraph serve` on it once, "
                               "or ingest it again")

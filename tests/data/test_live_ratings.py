@@ -248,3 +248,14 @@ def test_the_old_catalogue_stays_locked_until_the_new_one_replaces_it(
         assert at_rename == [True]
         assert not _locked(writer)  # released once the new file is in place
     assert len(_rows(catalogue, NEW_USER)) == 3
+
+
+def test_a_file_that_is_not_a_catalogue_is_said_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_a_catalogue = tmp_path / "notes.sqlite3"
+    not_a_catalogue.write_text("not a database")
+    for argv in (["ratings", "export", "--out", str(tmp_path / "r.csv")], ["ratings", "import", str(not_a_catalogue)]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*argv, "--db", str(not_a_catalogue)])
+        assert exit_info.value.code == 1
+        assert capsys.readouterr().err.startswith(f"IngestError: cannot use the catalogue at {not_a_catalogue}: file is not a database")
+    assert not (tmp_path / "r.csv").exists()
