@@ -134,15 +134,19 @@ def held(db_path: Path) -> Iterator[LiveRatings]:
     if not db_path.is_file():
         yield LiveRatings.none()
         return
-    with _catalogue_errors(db_path), contextlib.closing(_connect(db_path, writable=True)) as connection:
+    with contextlib.closing(_connect(db_path, writable=True)) as connection:
         try:
             connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise IngestError(f"cannot lock {db_path} to carry its live ratings over ({exc}); retry when its writers are idle") from None
+            live = _read(connection)
+        except sqlite3.Error as exc:
+            raise IngestError(f"cannot read the live ratings of {db_path} to carry them over ({exc}); "
+                              "retry when its writers are idle, or ingest without --keep-ratings") from None
         try:
-            yield _read(connection)
+            yield live
         finally:
-            connection.execute("ROLLBACK")
+            # The rename has removed the old file's -wal and -shm by now; closing drops the lock either way.
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
 
 
 def carry_over(connection: sqlite3.Connection, live: LiveRatings, movie_ids: set[int], ratings_source: str) -> FileReport:
