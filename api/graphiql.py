@@ -35,8 +35,8 @@ ASSETS_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 URL_PREFIX = "/graphiql"
 FETCH_HINT = "make assets  (or: python -m api.graphiql fetch)"
 # GraphiQL's tabs on a first visit (`defaultTabs`), each run as written against the sample
-# (tests/api/test_graphiql.py). Comment lines stay within 44 characters, what the query editor
-# shows beside the open explorer in a 1280-pixel window.
+# (tests/api/test_graphiql.py). Lines stay within 44 characters: the query editor beside the open
+# explorer shows about 45 in a 1280-pixel window (tests/api/test_graphiql_browser.py measures it).
 WELCOME = """\
 # Welcome to moviegraph's GraphiQL.
 #
@@ -55,7 +55,10 @@ query MoviePage {
     runtime
     genres { name }
     directors { name }
-    cast(first: 3) { character person { name } }
+    cast(first: 3) {
+      character
+      person { name }
+    }
     similar(first: 3) { movie { title } }
   }
 }
@@ -67,7 +70,10 @@ RECOMMEND = """\
 # leaves `likes` out and gets their own.
 
 query Recommend {
-  recommend(likes: ["862", "8844"], first: 5) {
+  recommend(
+    likes: ["862", "8844"]
+    first: 5
+  ) {
     predictedRating
     movie { title year }
   }
@@ -82,7 +88,11 @@ RATE = """\
 # name the user, as here.
 
 mutation Rate {
-  rateMovie(user: "7000001", movie: "862", rating: 4.5) {
+  rateMovie(
+    user: "7000001"
+    movie: "862"
+    rating: 4.5
+  ) {
     user
     rating
     ratedAt

@@ -178,6 +178,11 @@ def test_the_root_lands_in_graphiql_and_its_first_example_tab_runs(server: str, 
     assert tabs == ["MoviePage", "Recommend", "Rate"]
     editor = browser.evaluate("document.querySelector('.graphiql-query-editor').innerText")
     assert "The explorer (left) builds queries" in editor and "query MoviePage" in editor
+    # No line's text runs past the right edge of the query editor beside the open explorer (1280-pixel window).
+    past_the_edge = ("(() => { const editor = document.querySelector('.graphiql-query-editor').getBoundingClientRect().right;"
+                     " return [...document.querySelectorAll('.graphiql-query-editor .CodeMirror-line > span')]"
+                     ".filter((line) => line.getBoundingClientRect().right > editor).map((line) => line.innerText); })()")
+    assert browser.evaluate(past_the_edge) == []
     result = _click_and_wait(browser, server, button, '"title": "Toy Story"')
     # The example's data, as the sample's rows have it.
     for shown in ('"releaseDate": "1995-10-30"', '"name": "John Lasseter"', '"name": "Animation"', '"character": "Woody (voice)"'):
