@@ -25,7 +25,9 @@ from api.settings import Settings
 from tests.conftest import ROOT, copy_catalogue
 
 README = (ROOT / "README.md").read_text()
-FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```\n", re.S | re.M)
+# A fenced block as CommonMark has it: no backtick in the info string, so a line that opens with
+# inline code (```` ```json ````) is not taken for a fence.
+FENCE = re.compile(r"^```(?P<info>[^`\n]*)\n(?P<body>.*?)^```\n", re.S | re.M)
 
 
 class Example(NamedTuple):
@@ -76,6 +78,7 @@ def test_the_convention_is_checked() -> None:
 
 def test_the_readme_has_the_old_apis_questions_and_the_recommenders() -> None:
     assert len(EXAMPLES) >= 12
+    assert len(EXAMPLES) == README.count("\n```graphql\n"), "a graphql block was not read as one"
     assert all(any(field in example.query for example in EXAMPLES) for field in ("recommend", "predictedRatings", "rateMovie"))
 
 
