@@ -37,6 +37,11 @@ def _model(model_dir: Path) -> str:
         return f"none readable at {model_dir} ({type(exc).__name__}); run `moviegraph train`"
 
 
+def _stored(uri: str) -> str:
+    # The server downloads the version the store's pointer names once it starts; /ready says which serves.
+    return f"the version {uri} points to (downloaded at start; /ready says which serves)"
+
+
 def banner(settings: Settings) -> str:
     base = _base_url(settings.host, settings.port)
     return "\n".join([
@@ -44,5 +49,5 @@ def banner(settings: Settings) -> str:
         f"  GraphiQL   {base}/graphql   (open it in a browser; {base}/ leads there too)",
         f"  health     {base}/health   readiness {base}/ready   metrics {base}/metrics",
         f"  catalogue  {_catalogue(settings.db_path)}",
-        f"  model      {_model(settings.model_dir)}",
+        f"  model      {_model(settings.model_dir) if not settings.model_on_object_storage else _stored(settings.model_uri)}",
     ])

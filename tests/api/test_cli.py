@@ -42,6 +42,9 @@ def test_bad_settings_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     [
         (["train", "--epochs", "0"], "SettingsError: --epochs must be at least 1, not 0"),
         (["evaluate", "--components", "0"], "SettingsError: --components must be at least 1, not 0"),
+        (["evaluate", "--seeds", "0"], "SettingsError: --seeds must be at least 1, not 0"),
+        (["evaluate", "--seeds", "11"], "SettingsError: --seeds must be at most 10, not 11"),
+        (["evaluate", "--experiments", "rating,bogus"], "SettingsError: --experiments takes some of ranking_ml100k,"),
         (["train", "--learning-rate", "0"], "SettingsError: --learning-rate must be above 0, not 0"),
         (["train", "--learning-rate", "nan"], "SettingsError: --learning-rate 'nan' is not a finite number"),
         (["train", "--regularisation", "inf"], "SettingsError: --regularisation 'inf' is not a finite number"),
@@ -80,7 +83,7 @@ def test_serve_help_shows_each_option_with_its_default_value(monkeypatch: pytest
     lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
     for option, default in (("--host ADDRESS", "127.0.0.1, from MOVIEGRAPH_HOST"), ("--port PORT", "8123, from MOVIEGRAPH_PORT"),
                             ("--workers WORKERS", "1, from MOVIEGRAPH_WORKERS"), ("--db FILE", "var/moviegraph.sqlite3, from MOVIEGRAPH_DB_PATH"),
-                            ("--model-dir DIR", "var/model, from MOVIEGRAPH_MODEL_DIR")):
+                            ("--model-dir DIR", "var/model, from MOVIEGRAPH_MODEL_URI or MOVIEGRAPH_MODEL_DIR")):
         assert any(line.startswith(option) and f"(default: {default})" in line for line in lines), (option, lines)
 
 
