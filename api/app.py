@@ -13,7 +13,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
@@ -54,6 +54,11 @@ NO_WRITER = "the server cannot write to its catalogue (its log says why); make t
 async def health(request: Request) -> JSONResponse:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
+
+
+async def home(request: Request) -> RedirectResponse:
+    """A first visitor (the start-up lines name / too) lands in GraphiQL."""
+    return RedirectResponse("/graphql", status_code=307)
 
 
 async def ready(request: Request) -> JSONResponse:
@@ -173,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                           extensions=extensions, max_batch=settings.max_batch)
     graphql = MoviegraphGraphQL(schema, HttpOptions(_persisted_queries(settings), buckets, settings.max_batch, settings.cache_max_age))
     routes = [
+        Route("/", home),
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics.endpoint),

@@ -5,6 +5,7 @@ request asked (GraphQLOutcome)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ from api import graphiql, request_json
 from api.graphql_http import GRAPHQL_RESPONSE, Exchange, finish, negotiate
 from api.limits import TokenBuckets, error_body, rate_key, too_many
 from api.persisted_queries import PersistedQueries, PersistedQueryProblem
-from schema import MoviegraphSchema
+from schema import MoviegraphSchema, default_schema
 from schema.context import Context
 from schema.cost import LongestLists, estimate
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
@@ -43,6 +44,12 @@ from schema.errors import code_parse_errors, is_unexpected, masked
 
 # Client-supplied operation names are free text: the log keeps this much of one.
 MAX_OPERATION_NAME = 100
+
+
+def schema_hash() -> str:
+    """The first 12 hex digits of the SHA-256 of the schema's SDL (schema.graphql's text): two
+    builds serve the same schema exactly when these agree (`moviegraph --version`)."""
+    return hashlib.sha256(default_schema().as_str().encode()).hexdigest()[:12]
 
 
 @dataclass

@@ -6,6 +6,7 @@ Movies come first because every later file is checked against the set of loaded 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -17,9 +18,9 @@ from pathlib import Path
 from typing import Literal, TypeVar, get_args
 
 import pycountry
-from tqdm import tqdm
+from sqlalchemy import func, select
 
-from data import longest_lists, movielens_sources
+from data import live_ratings, longest_lists, movielens_sources, progress
 from data.credits_shard import build_credits_shard, copy_credits_shard
 from data.database import BulkWriter, atomic_database, columns, remove_database_files
 from data.errors import IngestError
@@ -27,7 +28,7 @@ from data.rating_rows import write_ratings
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
 from data.readers.ratings_columns import RatingColumns, read_columns
-from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, PERSON_MOVIES_FILL, RATINGS_ID_SPACE
+from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, PERSON_MOVIES_FILL, RATINGS_ID_SPACE, Rating
 from data.text import fold
 
 RatingsSource = Literal[
@@ -53,7 +54,7 @@ class IngestResult:
 
 
 def _progress(rows: Iterable[T], label: str, show: bool) -> Iterator[T]:
-    yield from tqdm(rows, desc=label, unit=" rows", disable=not show, mininterval=0.5, leave=False)
+    yield from progress.bar(rows, desc=label, show=show, unit=" rows", mininterval=0.5)
 
 
 # TMDB's own codes outside ISO 639-1.
@@ -206,8 +207,10 @@ def ingest(
     ratings: RatingsSource = "ratings-small",
     movielens: str | None = None,
     show_progress: bool = True,
+    keep_ratings: bool = False,
 ) -> IngestResult:
-    """Builds the catalogue at `db_path`; the previous file stays in place if anything fails."""
+    """Builds the catalogue at `db_path`; the previous file stays in place if anything fails.
+    `keep_ratings` carries the previous catalogue's live ratings over (data/live_ratings.py)."""
     if not movies_dataset.is_dir():
         raise IngestError(f"{movies_dataset} is not a directory")
     if ratings not in RATINGS_SOURCES:
@@ -218,7 +221,9 @@ def ingest(
     credits_path = find_file(movies_dataset, "credits.csv")
     keywords_path = find_file(movies_dataset, "keywords.csv")
     spawn = multiprocessing.get_context("spawn")
-    with atomic_database(db_path) as temporary, ProcessPoolExecutor(1, mp_context=spawn) as pool:
+    # The outer stack ends after atomic_database's rename: the old catalogue's write lock, taken
+    # for a carry-over, is held until the new file has replaced it.
+    with contextlib.ExitStack() as lock, atomic_database(db_path) as temporary, ProcessPoolExecutor(1, mp_context=spawn) as pool:
         shard = temporary.with_name(temporary.name + ".credits")
         writer = BulkWriter(temporary)
         try:
@@ -236,6 +241,10 @@ def ingest(
                 shard_result = credits.result()
                 catalogue.counts |= copy_credits_shard(writer, shard, shard_result, catalogue.movie_ids)
                 reports.insert(1, shard_result.report)
+            if keep_ratings:
+                live = lock.enter_context(live_ratings.held(db_path))
+                reports.append(live_ratings.carry_over(writer.conn, live, catalogue.movie_ids, ratings))
+                catalogue.counts["rating"] = writer.measure(select(func.count().label("n")).select_from(Rating))["n"]
             facts |= {
                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "movies_dataset": str(movies_dataset),

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
-from tqdm import tqdm
 
+from data import progress
 from data.errors import TrainingError
 from ml.blending import BlendParams, choose
 from ml.evaluation import precision_at_k
@@ -142,7 +142,7 @@ def _validation_curve(
     held_out = _validation_slice(held_out, params)
     fit_matrix, held_matrix = fit_part.matrix(users, movies, binary=True), held_out.matrix(users, movies, binary=True)
     lightfm, curve, best = _lightfm(params), [], None
-    with tqdm(total=params.max_epochs, desc="training (validation)", unit=" epoch", disable=not show_progress, leave=False) as bar:
+    with progress.counter(desc="training (validation)", show=show_progress, total=params.max_epochs, unit=" epoch") as bar:
         for _ in range(params.max_epochs):
             lightfm.fit_partial(fit_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
             ranker = _representations(lightfm, item_features, user_features)
@@ -179,7 +179,7 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
 
     lightfm = _lightfm(params)
     all_matrix = trained.matrix(users, movies, binary=True)
-    for _ in tqdm(range(best_epoch), desc="training", unit=" epoch", disable=not show_progress, leave=False):
+    for _ in progress.bar(range(best_epoch), desc="training", show=show_progress, unit=" epoch"):
         lightfm.fit_partial(all_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
     final = _representations(lightfm, item_features, user_features)
     neighbours = blend.fit(all_matrix, params.blend)

@@ -27,14 +27,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(
-    command: list[str], probe: str, log_path: Path, env: Mapping[str, str] | None = None
+    command: list[str], probe: str, log_path: Path, env: Mapping[str, str] | None = None, timeout: float = START_SECONDS
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Runs a server subprocess until `probe` answers 200, yields it; terminates it (then kills it) on exit."""
     environment = {**os.environ, "MOVIEGRAPH_LOG_LEVEL": "warning", **(env or {})}
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=environment)
     try:
-        deadline = time.monotonic() + START_SECONDS
+        deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"{command} exited with {process.returncode}: {log_path.read_text()[-2000:]}")
@@ -43,7 +43,7 @@ def serving(
                 if httpx.get(probe, timeout=1, trust_env=False).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{command} did not answer {probe} within {START_SECONDS} s: {log_path.read_text()[-2000:]}")
+                raise RuntimeError(f"{command} did not answer {probe} within {timeout:g} s: {log_path.read_text()[-2000:]}")
             time.sleep(0.1)
         yield process
     finally:

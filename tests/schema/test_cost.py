@@ -107,4 +107,4 @@ def test_a_query_that_does_not_validate_reports_no_cost(client: TestClient) -> N
 
 
 def test_the_readme_examples_fit() -> None:
-    assert max(cost(query) for query, _ in EXAMPLES) <= MAX_QUERY_COST / 10
+    assert max(cost(example.query) for example in EXAMPLES) <= MAX_QUERY_COST / 10
