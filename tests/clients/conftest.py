@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.node_packages import install
+from tests.clients import npm
 
 
 @pytest.fixture(scope="module")
 def node_modules(request: pytest.FixtureRequest) -> Path:
-    """The packages of the requesting test's folder's package.json, installed (cached) from npm."""
-    return install(Path(request.path).parent / "package.json")
+    """The packages of the requesting test's folder (package.json + package-lock.json), installed (cached) from npm."""
+    return npm.node_modules(Path(request.path).parent)

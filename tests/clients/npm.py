@@ -50,3 +50,12 @@ def node_modules(package_dir: Path) -> Path:
         except OSError:  # another run finished the same install first
             shutil.rmtree(building, ignore_errors=True)
     return target / "node_modules"
+
+
+def run_node(script: Path, modules: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Runs `script` with node, resolving packages from `modules` (NODE_PATH does not reach ES
+    modules, so the script is copied in beside the installed node_modules)."""
+    node = require_node()
+    linked = modules.parent / script.name
+    shutil.copy(script, linked)  # ES module imports resolve from the script's own folder upwards
+    return subprocess.run([node, str(linked), *args], capture_output=True, text=True, timeout=timeout, check=False)

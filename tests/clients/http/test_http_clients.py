@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from api import cli
-from tests.clients.node_packages import run_node
+from tests.clients.npm import run_node
 from tests.reliability.test_hostile_queries import serve
 
 HERE = Path(__file__).parent
