@@ -93,7 +93,7 @@ mutation Rate {
     movie: "862"
     rating: 4.5
   ) {
-    user
+    user { userId }
     rating
     ratedAt
     movie { title }
