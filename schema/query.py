@@ -5,8 +5,10 @@ import strawberry
 from data.domain import MAX_ITEMS, parse_id
 from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
 from loaders.ratings import select_user_ratings
+from loaders.users import UserOrder as UserRowOrder
+from loaders.users import select_user_page
 from schema import lookup, place_names, recommender_fields
-from schema.access import acting_user
+from schema.access import acting_user, require_operator
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -20,8 +22,8 @@ from schema.movie import Movie
 from schema.pagination import MAX_PAGE, Connection, connection, page_window
 from schema.person import Person
 from schema.rating import Rating
-from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter
-from schema.user import User
+from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, RecommendOrder, RecommendOrderArgument
+from schema.user import User, UserOrder, UserOrderArgument
 
 PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
 NAME_HELP = "Look up by `id` or by `name` (case- and accent-insensitive); give exactly one."
@@ -124,9 +126,9 @@ class Query:
     )
     async def recommend(
         self, info: Info, user: strawberry.ID | None = None, likes: list[strawberry.ID] | None = None, first: int = 10,
-        filter: RecommendFilter | None = None, exclude_rated: bool = True,
+        filter: RecommendFilter | None = None, exclude_rated: bool = True, order_by: RecommendOrderArgument = RecommendOrder.SCORE,
     ) -> list[Recommendation]:
-        return await recommender_fields.recommend(info, user, likes, first, filter, exclude_rated)
+        return await recommender_fields.recommend(info, user, likes, first, filter, exclude_rated, order_by)
 
     @strawberry.field(
         description=f"The 1-5 star ratings the user is predicted to give `items` (TMDB movie ids, at most {MAX_ITEMS}), "
@@ -148,6 +150,15 @@ class Query:
     @strawberry.field(description=f"A user by id. {USER_HELP}")
     def user(self, info: Info, id: strawberry.ID) -> User:
         return User(_user_id=acting_user(info, id, "account"))
+
+    @strawberry.field(description=f"Every user of the catalogue (of the ratings source, and everyone who rated through the "
+                                  f"API), for operators only: a service key, or a server running open (FORBIDDEN for a "
+                                  f"signed-in user, UNAUTHENTICATED without credentials). {PAGE_HELP}")
+    async def users(self, info: Info, order_by: UserOrderArgument = UserOrder.ID, first: int = 20, after: str | None = None) -> Connection[User]:
+        require_operator(info, "the user list")
+        offset, limit = page_window(first, after)
+        user_ids, total = await select_user_page(info.context.loaders.db, UserRowOrder[order_by.name], offset, limit)
+        return connection(user_ids, lambda user_id: User(_user_id=user_id), offset, total)
 
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:

@@ -1,8 +1,9 @@
-"""A stored rating, as the rating mutations answer it."""
+"""A stored rating, as the rating mutations and a user's ratings answer it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -10,15 +11,26 @@ from loaders._common import Row
 from loaders.rating_writer import StoredRating
 from schema.movie_reference import MovieReference
 
+if TYPE_CHECKING:
+    from schema.user import User
+
+LazyUser = Annotated["User", strawberry.lazy("schema.user")]
+
 
 @strawberry.type(description="A user's rating of a movie, as stored.")
 class Rating(MovieReference):
-    user: strawberry.ID = strawberry.field(description="The user who rated.")
+    _user_id: strawberry.Private[int]
     rating: float = strawberry.field(description="0.5-5 stars, in steps of 0.5.")
     rated_at: dt.datetime = strawberry.field(description="When it was stored (UTC).")
+
+    @strawberry.field(description="The user who rated.")
+    def user(self) -> LazyUser:
+        from schema.user import User  # schema.user imports this module
+
+        return User(_user_id=self._user_id)
 
     @classmethod
     def from_stored(cls, stored: StoredRating | Row) -> Rating:
         """From a write's answer or a `rating` row: both have user_id, movie_id, rating, timestamp."""
         rated_at = dt.datetime.fromtimestamp(stored.timestamp, dt.UTC)
-        return cls(_movie_id=stored.movie_id, user=strawberry.ID(str(stored.user_id)), rating=stored.rating, rated_at=rated_at)
+        return cls(_movie_id=stored.movie_id, _user_id=stored.user_id, rating=stored.rating, rated_at=rated_at)

@@ -43,8 +43,10 @@ OPERATIONS = [
     Operation("user", "query($user: ID!) { user(id: $user) { id } }"),
     Operation("user.ratings", "query($user: ID!) { user(id: $user) { ratings { totalCount } } }"),
     Operation("user.recommendations", "query($user: ID!) { user(id: $user) { recommendations(first: 3) { movie { id } } } }"),
+    Operation("user.ratingCount", "query($user: ID!) { user(id: $user) { ratingCount } }"),
+    Operation("user.similarUsers", "query($user: ID!) { user(id: $user) { similarUsers(first: 2) { score } } }"),
     Operation("user.predictedRatings", f'query($user: ID!) {{ user(id: $user) {{ predictedRatings(items: ["{MOVIE}"]) {{ rating }} }} }}'),
-    Operation("rateMovie", f'mutation($user: ID) {{ rateMovie(user: $user, movie: "{MOVIE}", rating: 0.5) {{ user }} }}'),
+    Operation("rateMovie", f'mutation($user: ID) {{ rateMovie(user: $user, movie: "{MOVIE}", rating: 0.5) {{ user {{ id }} }} }}'),
     Operation("deleteRating", f'mutation($user: ID) {{ deleteRating(user: $user, movie: "{MOVIE}") }}'),
 ]
 REST = "/predicted-ratings/{user}?items=1"  # MovieLens movie 1 is Toy Story
@@ -158,9 +160,10 @@ def test_a_signed_in_user_reads_and_writes_their_own_ratings(app: App) -> None:
     status, body = graphql(app.client, "{ viewer { id } }", token)
     me = FIRST_SUBJECT_USER
     assert (status, body) == (200, {"data": {"viewer": {"id": str(me)}}})
-    status, body = graphql(app.client, f'mutation {{ rateMovie(movie: "{MOVIE}", rating: 4.5) {{ user rating }} }}', token)
-    assert body == {"data": {"rateMovie": {"user": str(me), "rating": 4.5}}}
-    status, body = graphql(app.client, 'mutation($user: ID) { rateMovie(user: $user, movie: "8844", rating: 3) { user } }', token, user=str(me))
+    status, body = graphql(app.client, f'mutation {{ rateMovie(movie: "{MOVIE}", rating: 4.5) {{ user {{ id }} rating }} }}', token)
+    assert body == {"data": {"rateMovie": {"user": {"id": str(me)}, "rating": 4.5}}}
+    rate = 'mutation($user: ID) { rateMovie(user: $user, movie: "8844", rating: 3) { user { id } } }'
+    status, body = graphql(app.client, rate, token, user=str(me))
     assert codes(body) == []  # naming oneself is allowed
     assert [(movie, stars) for movie, stars, _ in ratings_of(app.db, me)] == [(862, 4.5), (8844, 3.0)]
     status, body = graphql(app.client, "{ viewer { ratings { totalCount } recommendations(first: 3) { personalized } "
@@ -182,8 +185,9 @@ def test_a_dataset_user_signs_in_as_themselves_with_a_numeric_subject(app: App) 
 
 def test_a_service_key_acts_for_any_user(app: App) -> None:
     key = {"x-api-key": service_keys.create(app.keys, "tv-backend")}
-    _, body = graphql(app.client, f"mutation($user: ID) {{ rateMovie(user: $user, movie: \"{MOVIE}\", rating: 2) {{ user }} }}", key, user="9000001")
-    assert body == {"data": {"rateMovie": {"user": "9000001"}}}
+    rate = f'mutation($user: ID) {{ rateMovie(user: $user, movie: "{MOVIE}", rating: 2) {{ user {{ id }} }} }}'
+    _, body = graphql(app.client, rate, key, user="9000001")
+    assert body == {"data": {"rateMovie": {"user": {"id": "9000001"}}}}
     assert [(movie, stars) for movie, stars, _ in ratings_of(app.db, 9000001)] == [(862, 2.0)]
     _, body = graphql(app.client, "query($user: ID!) { user(id: $user) { ratings { totalCount } } }", key, user=str(VICTIM))
     assert body["data"]["user"]["ratings"]["totalCount"] == len(ratings_of(app.db, VICTIM))
@@ -192,9 +196,37 @@ def test_a_service_key_acts_for_any_user(app: App) -> None:
     assert codes(body) == ["BAD_USER_INPUT"] and "give `user`" in body["errors"][0]["message"]
 
 
+def test_the_user_list_is_for_service_keys_only(app: App) -> None:
+    query = "{ users(first: 3) { totalCount edges { node { id ratingCount } } } }"
+    status, body = graphql(app.client, query)
+    assert (status, codes(body), body["data"]) == (200, ["UNAUTHENTICATED"], None)
+    status, body = graphql(app.client, query, bearer(hs256(claims(str(VICTIM)))))
+    assert (status, codes(body), body["data"]) == (200, ["FORBIDDEN"], None)
+    assert "operators" in body["errors"][0]["message"]
+    _, body = graphql(app.client, query, {"x-api-key": service_keys.create(app.keys, "tv-backend")})
+    with contextlib.closing(sqlite3.connect(f"{app.db.as_uri()}?mode=ro", uri=True)) as conn:
+        users = [user for (user,) in conn.execute("SELECT id FROM user ORDER BY id LIMIT 3")]
+        total = conn.execute("SELECT count(*) FROM user").fetchone()[0]
+    assert body["data"]["users"]["totalCount"] == total
+    assert [edge["node"] for edge in body["data"]["users"]["edges"]] == [{"id": str(u), "ratingCount": len(ratings_of(app.db, u))} for u in users]
+
+
+def test_a_signed_in_user_sees_who_is_similar_but_not_their_data(app: App) -> None:
+    token = bearer(hs256(claims(str(VICTIM))))
+    query = "{ viewer { similarUsers(first: 2) { score user { id } } ratings(first: 1) { edges { node { user { id ratingCount } } } } } }"
+    _, body = graphql(app.client, query, token)
+    assert codes(body) == []
+    similar = [item["user"]["id"] for item in body["data"]["viewer"]["similarUsers"]]
+    assert len(similar) == 2 and str(VICTIM) not in similar
+    assert body["data"]["viewer"]["ratings"]["edges"][0]["node"]["user"] == {"id": str(VICTIM), "ratingCount": len(ratings_of(app.db, VICTIM))}
+    for field in ("ratingCount", "ratings { totalCount }", "recommendations(first: 1) { score }", "similarUsers(first: 1) { score }"):
+        _, body = graphql(app.client, f"{{ viewer {{ similarUsers(first: 1) {{ user {{ {field} }} }} }} }}", token)
+        assert codes(body) == ["FORBIDDEN"], field
+
+
 def test_writes_over_the_users_quota_answer_429_and_store_nothing(app: App) -> None:
     token = bearer(hs256(claims("quota-user")))
-    rate = 'mutation($movie: ID!) { rateMovie(movie: $movie, rating: 3) { user } }'
+    rate = 'mutation($movie: ID!) { rateMovie(movie: $movie, rating: 3) { user { id } } }'
     with contextlib.closing(sqlite3.connect(app.db)) as conn:
         movies = [str(movie) for (movie,) in conn.execute("SELECT id FROM movie ORDER BY id LIMIT ?", (WRITES_PER_MINUTE + 1,))]
     for movie in movies[:WRITES_PER_MINUTE]:

@@ -117,7 +117,7 @@ def _predicted_ok(data: dict[str, Any], variables: Variables) -> bool:
 
 def _rated_ok(data: dict[str, Any], variables: Variables) -> bool:
     stored = data["rateMovie"]
-    return (stored["user"], stored["movie"]["id"], stored["rating"]) == (variables["user"], variables["movie"], variables["rating"])
+    return (stored["user"]["id"], stored["movie"]["id"], stored["rating"]) == (variables["user"], variables["movie"], variables["rating"])
 
 
 def catalogue_request(inputs: Inputs, rng: random.Random) -> Request:
