@@ -140,7 +140,7 @@ def test_nearest_rated_matches_a_per_movie_sort(scorer: Scorer, trained: Trainin
     unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
     rng = np.random.default_rng(3)
     rated = rng.choice(model.movie_ids, 40, replace=False).tolist()
-    targets = rng.choice(model.movie_ids, 12, replace=False).tolist() + [rated[0], 424242424]
+    targets = [*rng.choice(model.movie_ids, 12, replace=False).tolist(), rated[0], 424242424]
     got = scorer.nearest_rated(targets, [*rated, 424242425], 4)
     row = {int(m): i for i, m in enumerate(model.movie_ids)}
     for target, nearest in zip(targets, got, strict=True):
