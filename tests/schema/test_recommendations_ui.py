@@ -8,17 +8,13 @@ import datetime as dt
 import itertools
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from tests.schema.conftest import post
+from tests.schema.conftest import data, post
 
 EXPLAINED = """query($user: ID!, $first: Int!, $k: Int!) {
   recommend(user: $user, first: $first) { movie { id } because(first: $k) { id title } reason personalized } }"""
@@ -27,21 +23,13 @@ ORDERED = """query($user: ID!, $order: RecommendOrder!) {
 
 
 @pytest.fixture(scope="module")
-def client(sample_db: Path, sample_model: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db_path=sample_db, model_dir=sample_model))) as client:
-        yield client
+def client(sample_client: TestClient) -> TestClient:
+    return sample_client
 
 
 @pytest.fixture(scope="module")
 def db(sample_db: Path) -> sqlite3.Connection:
     return sqlite3.connect(sample_db)
-
-
-def _data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
-    body = post(client, query, variables)
-    assert "errors" not in body, body["errors"]
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -74,7 +62,7 @@ def test_because_names_the_users_highly_rated_movies_closest_by_item_vector(
 ) -> None:
     liked = _highly_rated(db, user)
     assert liked, f"user {user} rated nothing 4 stars or more in the sample"
-    answer = _data(client, EXPLAINED, user=str(user), first=10, k=3)["recommend"]
+    answer = data(client, EXPLAINED, user=str(user), first=10, k=3)["recommend"]
     assert len(answer) == 10
     titles = dict(db.execute("SELECT id, title FROM movie"))
     explained = 0
@@ -91,7 +79,7 @@ def test_because_names_the_users_highly_rated_movies_closest_by_item_vector(
 def test_a_visitors_explanations_use_the_liked_movies(client: TestClient, sample_model: Path) -> None:
     likes = [862, 8844, 8587, 10530]  # Toy Story, Jumanji, The Lion King, Pocahontas
     query = """query($likes: [ID!]!) { recommend(likes: $likes, first: 8) { movie { id } because(first: 2) { id } reason } }"""
-    answer = _data(client, query, likes=[str(m) for m in likes])["recommend"]
+    answer = data(client, query, likes=[str(m) for m in likes])["recommend"]
     assert len(answer) == 8
     for item in answer:
         because = [int(movie["id"]) for movie in item["because"]]
@@ -101,7 +89,7 @@ def test_a_visitors_explanations_use_the_liked_movies(client: TestClient, sample
 
 
 def test_an_unpersonalized_answer_has_no_because_and_says_why(client: TestClient) -> None:
-    answer = _data(client, EXPLAINED, user="999999", first=3, k=3)["recommend"]
+    answer = data(client, EXPLAINED, user="999999", first=3, k=3)["recommend"]
     assert [(item["personalized"], item["because"], item["reason"]) for item in answer] == [(False, [], "Among the most rated movies")] * 3
 
 
@@ -109,7 +97,7 @@ def test_because_is_bounded(client: TestClient) -> None:
     for k in (-1, 11):
         body = post(client, EXPLAINED, {"user": "564", "first": 2, "k": k})
         assert {error["extensions"]["code"] for error in body["errors"]} == {"BAD_USER_INPUT"}
-    assert all(item["because"] == [] for item in _data(client, EXPLAINED, user="564", first=2, k=0)["recommend"])
+    assert all(item["because"] == [] for item in data(client, EXPLAINED, user="564", first=2, k=0)["recommend"])
 
 
 def test_explanations_cost_one_statement_per_answer(client: TestClient) -> None:
@@ -117,16 +105,16 @@ def test_explanations_cost_one_statement_per_answer(client: TestClient) -> None:
     movies' rows in one batch)."""
     database = client.app.state.runtime.require_database()  # type: ignore[attr-defined]
     before = database.statements
-    _data(client, 'query { recommend(user: 564, first: 20) { movie { id } } }')
+    data(client, 'query { recommend(user: 564, first: 20) { movie { id } } }')
     plain = database.statements - before
     before = database.statements
-    _data(client, 'query { recommend(user: 564, first: 20) { movie { id } because { id } reason } }')
+    data(client, 'query { recommend(user: 564, first: 20) { movie { id } because { id } reason } }')
     assert database.statements - before == plain + 2
 
 
 def test_order_by_predicted_rating_shows_the_same_movies_in_star_order(client: TestClient) -> None:
-    by_score = _data(client, ORDERED, user="564", order="SCORE")["recommend"]
-    by_stars = _data(client, ORDERED, user="564", order="PREDICTED_RATING")["recommend"]
+    by_score = data(client, ORDERED, user="564", order="SCORE")["recommend"]
+    by_stars = data(client, ORDERED, user="564", order="PREDICTED_RATING")["recommend"]
     assert sorted(item["movie"]["id"] for item in by_stars) == sorted(item["movie"]["id"] for item in by_score)
     stars = [item["predictedRating"] for item in by_stars]
     assert stars == sorted(stars, reverse=True) and len(set(stars)) > 1
@@ -141,7 +129,7 @@ def test_predicted_ratings_are_rounded_to_2_decimals_as_the_head_gives_them(
 ) -> None:
     movies = [movie for (movie,) in db.execute("SELECT id FROM movie ORDER BY id LIMIT 40")]
     query = "query($items: [ID!]!) { predictedRatings(user: 564, items: $items) { rating } }"
-    got = [item["rating"] for item in _data(client, query, items=[str(m) for m in movies])["predictedRatings"]]
+    got = [item["rating"] for item in data(client, query, items=[str(m) for m in movies])["predictedRatings"]]
     # The rating head's formula from the artifact: mu + b_u + b_i + w_u . unit(v_i), clipped to 1..5.
     manifest = json.loads((sample_model / "manifest.json").read_text())
     ids, users = list(np.load(sample_model / "movie_ids.npy")), list(np.load(sample_model / "user_ids.npy"))
@@ -152,7 +140,7 @@ def test_predicted_ratings_are_rounded_to_2_decimals_as_the_head_gives_them(
     expected = np.clip(raw, 1, 5)
     assert all(rating == round(rating, 2) for rating in got)
     assert got == pytest.approx(expected.tolist(), abs=0.005 + 1e-4)
-    shown = [item["predictedRating"] for item in _data(client, ORDERED, user="564", order="SCORE")["recommend"]]
+    shown = [item["predictedRating"] for item in data(client, ORDERED, user="564", order="SCORE")["recommend"]]
     assert all(rating == round(rating, 2) for rating in shown)
     rest = client.get("/predicted-ratings/564?items=1,2,3").json()["ratings"]  # MovieLens ids: the old contract keeps 3 decimals
     assert any(rating != round(rating, 2) for rating in rest) and all(rating == round(rating, 3) for rating in rest)
@@ -160,7 +148,7 @@ def test_predicted_ratings_are_rounded_to_2_decimals_as_the_head_gives_them(
 
 def test_similar_users_match_an_independent_cosine(client: TestClient, sample_model: Path) -> None:
     query = "query($user: ID!) { user(id: $user) { similarUsers(first: 5) { score user { id ratingCount } } } }"
-    similar = _data(client, query, user="564")["user"]["similarUsers"]
+    similar = data(client, query, user="564")["user"]["similarUsers"]
     user_ids = np.load(sample_model / "user_ids.npy")
     unit = _unit(np.load(sample_model / "user_vectors.npy"))
     me = int(np.flatnonzero(user_ids == 564)[0])
@@ -170,11 +158,11 @@ def test_similar_users_match_an_independent_cosine(client: TestClient, sample_mo
     assert [int(item["user"]["id"]) for item in similar] == user_ids[top].tolist()
     assert [item["score"] for item in similar] == pytest.approx(cosine[top].tolist(), abs=1e-5)
     assert all(item["user"]["ratingCount"] > 0 for item in similar)
-    assert _data(client, query, user="123456789")["user"]["similarUsers"] == []  # a user the model never saw
+    assert data(client, query, user="123456789")["user"]["similarUsers"] == []  # a user the model never saw
 
 
 def test_trained_at_is_a_datetime(client: TestClient, sample_model: Path) -> None:
-    trained_at = _data(client, "{ modelInfo { trainedAt } }")["modelInfo"]["trainedAt"]
+    trained_at = data(client, "{ modelInfo { trainedAt } }")["modelInfo"]["trainedAt"]
     parsed = dt.datetime.fromisoformat(trained_at)
     assert parsed.utcoffset() == dt.timedelta(0)
     assert parsed == dt.datetime.fromisoformat(json.loads((sample_model / "manifest.json").read_text())["created_at"])
