@@ -39,6 +39,8 @@ class Explanations:
         # waits on it and all resume in one loop turn, so their movie loads batch together.
         if self._nearest is None:
             self._nearest = asyncio.ensure_future(self._explain())
+            # Seen, so a request that left before the task failed (its deadline) logs nothing more.
+            self._nearest.add_done_callback(lambda task: task.cancelled() or task.exception())
         return (await self._nearest).get(movie_id, [])[:k]
 
     async def _explain(self) -> dict[int, list[int]]:
