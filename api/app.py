@@ -28,6 +28,7 @@ from api.memory import ReturnMemory
 from api.metrics import Metrics
 from api.settings import Settings
 from data.errors import DatabaseUnavailable, WritesUnavailable
+from data.images import check_image_base
 from data.quotas import write_quotas
 from loaders._common import Database
 from loaders.rating_writer import RatingWriter
@@ -110,13 +111,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        models = ModelHolder(settings.model_store(), settings.db_path)
+        # A model store that cannot be reached stops the start before anything is opened, its message naming the setting.
+        await asyncio.to_thread(models.store.published)
         # The writer first: it adds the live-ratings table to an older catalogue, which the reader looks for.
         writer = await _open_writer(settings.db_path)
         await authenticator.start()
         database = await _open_database(settings.db_path, settings.db_readers)
-        runtime = Runtime(database=database, writer=writer, models=ModelHolder(settings.model_dir, settings.db_path),
+        runtime = Runtime(database=database, writer=writer, models=models,
                           # Per user and process; with authentication off, the `user` a request names is anyone's to write.
-                          write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else ())
+                          write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else (),
+                          image_base=check_image_base(settings.tmdb_image_base))
         app.state.runtime = runtime
         if isinstance(runtime.database, Database):  # no catalogue: no query returns objects to bound
             longest.update(await longest_lists_of(runtime.database))

@@ -21,8 +21,10 @@ from api.settings import Settings
 from data.errors import MoviegraphError, SettingsError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
 from ml import artifact, datasets, experiments, report
+from ml.artifact_store import ArtifactStore, LocalFolder
 from ml.training import TrainingParams, train
 
+MAX_SEEDS = 10  # evaluate --seeds: each one is a full run of every experiment
 # The real data of tests and benchmarks (../shared/data beside the checkout), evaluate's default.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # What a seed folder (MOVIEGRAPH_SEED_DIR; `scripts/install.sh seed` builds one) holds.
@@ -54,26 +56,33 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> None:
 
 def prepare_first_start(settings: Settings) -> None:
     """Creates a missing catalogue and model: copied from `seed_dir` if set, else ingested and trained."""
-    missing = [path for path in (settings.db_path, settings.model_dir) if not path.exists()]
-    for folder in sorted({path.parent for path in missing}):
+    store = settings.model_store()
+    model_missing = store.published() is None  # a model store that cannot be reached ends the start here
+    folders = {settings.db_path.parent} if not settings.db_path.exists() else set()
+    if settings.model_on_object_storage:
+        folders.add(settings.model_cache_dir)  # where the server will download versions
+    elif model_missing:
+        folders.add(settings.model_dir.parent)
+    for folder in sorted(folders):
         _check_writable(folder)
     seed = Path(settings.seed_dir) if settings.seed_dir else None
     if not settings.db_path.exists():
         if seed:
             # The seed's model fits the seed's catalogue only: it comes along with it or not at all,
             # and is loaded (checked) before anything is copied.
-            model = None if settings.model_dir.exists() else artifact.load(seed / SEED_MODEL)
+            model = artifact.load(seed / SEED_MODEL) if model_missing else None
             print(f"no catalogue at {settings.db_path}: copying the prebuilt one from {seed}")
             _copy_catalogue(seed / SEED_DB, settings.db_path)
             if model:
-                print(f"no model at {settings.model_dir}: publishing the prebuilt one from {seed}")
-                artifact.save(model, settings.model_dir)
+                print(f"no model at {store.location}: publishing the prebuilt one from {seed}")
+                store.publish(model)
+                model_missing = False
         else:
             print(f"no catalogue at {settings.db_path}: ingesting the embedded sample first")
             _print_ingest(ingest(movies_dataset=settings.sample_dir, db_path=settings.db_path))
-    if not settings.model_dir.exists():
-        print(f"no model at {settings.model_dir}: training one on {settings.db_path} first")
-        _train(settings.db_path, settings.model_dir, TrainingParams(), quiet=False)
+    if model_missing:
+        print(f"no model at {store.location}: training one on {settings.db_path} first")
+        _train(settings.db_path, store, TrainingParams(), quiet=False)
 
 
 def _check_writable(folder: Path) -> None:
@@ -147,27 +156,37 @@ def _training_params(args: argparse.Namespace) -> TrainingParams:
 
 
 def train_command(args: argparse.Namespace, settings: Settings) -> None:
-    _train(args.db or settings.db_path, args.model_dir or settings.model_dir, _training_params(args), quiet=args.quiet)
+    store = LocalFolder(args.model_dir) if args.model_dir else settings.model_store()
+    store.published()  # an object store that cannot be reached fails now, not after the training
+    _train(args.db or settings.db_path, store, _training_params(args), quiet=args.quiet)
 
 
-def _train(db_path: Path, model_dir: Path, params: TrainingParams, *, quiet: bool) -> None:
+def _train(db_path: Path, store: ArtifactStore, params: TrainingParams, *, quiet: bool) -> None:
     result = train(datasets.from_catalogue(db_path, params.features), params, show_progress=not quiet)
-    written = artifact.save(result.model, model_dir)
+    published = store.publish(result.model)
     counts = result.model.manifest["counts"]
     print(f"trained on {counts['ratings']:,} ratings of {counts['users']:,} users: {counts['movies']:,} movie vectors "
           f"({counts['rated_movies']:,} rated) in {result.seconds:.1f} s, best epoch {result.best_epoch}, "
-          f"validation precision@{params.validation_k} {max(result.validation_curve):.4f}; artifact {model_dir} -> {written.name}")
+          f"validation precision@{params.validation_k} {max(result.validation_curve):.4f}; artifact {published}")
 
 
 def evaluate_command(args: argparse.Namespace, settings: Settings) -> None:
     sources = experiments.Sources(ml_100k=args.ml_100k, movies_dataset=args.movies_dataset, db_path=args.db)
-    evaluation = experiments.evaluate(sources, _training_params(args), show_progress=not args.quiet)
+    chosen = tuple(args.experiments.split(",")) if args.experiments else experiments.EXPERIMENTS
+    unknown = sorted(set(chosen) - set(experiments.EXPERIMENTS))
+    if unknown:
+        raise SettingsError(f"--experiments takes some of {','.join(experiments.EXPERIMENTS)}, not {','.join(unknown)}")
+    if args.seeds > MAX_SEEDS:
+        raise SettingsError(f"--seeds must be at most {MAX_SEEDS}, not {args.seeds}: each seed is a full run of every experiment")
+    seeds = tuple(experiments.SEEDS[0] + i for i in range(args.seeds))
+    evaluation = experiments.evaluate(sources, _training_params(args), seeds=seeds, experiments=chosen, show_progress=not args.quiet,
+                                      checkpoint=lambda partial: report.write(partial, args.out))
     for path in report.write(evaluation, args.out):
         print(path)
-    met = [t for t in evaluation.results["targets"] if t["met"]]
-    print(f"evaluated in {evaluation.results['seconds']} s: {len(met)} of {len(evaluation.results['targets'])} targets met, "
-          f"mean u1-u5 RMSE {evaluation.results['rating']['mean']['model']['rmse']}, "
-          f"u1 served {evaluation.results['served_u1']['served_rmse']} (raw files {evaluation.results['served_u1']['raw_rmse']})")
+    results = evaluation.results
+    met = [t for t in results["targets"] if t["met"]]
+    print(f"evaluated seeds {', '.join(map(str, seeds))} in {results['seconds']} s: {len(met)} of {len(results['targets'])} targets met"
+          + "".join(f"; {t['metric']} {t['value']} ({t['target']})" for t in results["targets"]))
 
 
 def _keys_file(args: argparse.Namespace, settings: Settings) -> Path:
@@ -238,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train_parser = commands.add_parser("train", help="train the recommender on the catalogue and publish its artifact")
     train_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
-    train_parser.add_argument("--model-dir", type=Path, help="artifact path (default: $MOVIEGRAPH_MODEL_DIR)")
+    train_parser.add_argument("--model-dir", type=Path, help="publish to this local folder (default: $MOVIEGRAPH_MODEL_URI or $MOVIEGRAPH_MODEL_DIR)")
     _add_training_options(train_parser)
     train_parser.set_defaults(run=train_command)
 
@@ -249,7 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="The Movies Dataset directory, ingested into a temporary catalogue (default: %(default)s)")
     evaluate_parser.add_argument("--db", type=Path, help="use this catalogue (with ratings_small) instead of ingesting")
     evaluate_parser.add_argument("--out", type=Path, default=Path("var/evaluation"), metavar="DIR",
-                                 help="report directory (default: %(default)s)")
+                                 help="report directory, rewritten after each seed (default: %(default)s)")
+    evaluate_parser.add_argument("--seeds", type=_number(int, "--seeds", least=1), default=len(experiments.SEEDS),
+                                 help=f"seeds 42, 43, ...: every experiment runs once per seed (default: %(default)s, at most {MAX_SEEDS})")
+    evaluate_parser.add_argument("--experiments", metavar="LIST",
+                                 help=f"comma-separated subset of {','.join(experiments.EXPERIMENTS)} (default: all)")
     _add_training_options(evaluate_parser)
     evaluate_parser.set_defaults(run=evaluate_command)
 

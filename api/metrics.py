@@ -10,6 +10,8 @@ worker per container (and more containers) to keep /metrics whole.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -19,15 +21,33 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.graphql_app import GraphQLOutcome
 from loaders.runtime import Runtime
+from ml.model_holder import ModelHolder
 from ml.scoring import Scorer
 
 # From a cached movie lookup (~1 ms) to the heaviest allowed query.
 LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class _ModelEvents(Collector):
+    """What the model holder counts: its refusals and failed looks happen in the watcher, between requests."""
+
+    def __init__(self) -> None:
+        self.models: ModelHolder | None = None  # set at each scrape
+
+    def collect(self) -> Iterator[Metric]:
+        if self.models is None:
+            return
+        yield CounterMetricFamily("moviegraph_model_refusals", "Newly published model versions refused (damaged, half-uploaded, "
+                                  "or not of this catalogue); the previous model kept serving.", value=self.models.refusals)
+        yield CounterMetricFamily("moviegraph_model_store_failures", "Looks at the model store that could not reach it "
+                                  "(object storage down or refusing the credentials).", value=self.models.store_failures)
 
 
 class Metrics:
@@ -50,6 +70,8 @@ class Metrics:
         self.model = Gauge("moviegraph_model_info",
                            "1 for the recommender model serving, by artifact version and training time; absent when none serves.",
                            ["version", "trained_at"], registry=self.registry)
+        self.model_events = _ModelEvents()
+        self.registry.register(self.model_events)
 
     def observe(self, route: str, method: str, status: int, seconds: float, graphql: GraphQLOutcome | None) -> None:
         self.requests.labels(route, method, str(status)).inc()
@@ -66,5 +88,7 @@ class Metrics:
 
     async def endpoint(self, request: Request) -> Response:
         # The model can change between scrapes (hot swap), so it is read when scraped.
-        self.set_model(Runtime.of(request).models.scorer)
+        models = Runtime.of(request).models
+        self.set_model(models.scorer)
+        self.model_events.models = models
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

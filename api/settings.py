@@ -5,15 +5,21 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from uvicorn.config import LOG_LEVELS
 
 from api.token_algorithms import DEFAULT_KEY_SET_ALGORITHMS, HMAC_ALGORITHMS, PUBLIC_KEY_ALGORITHMS
 from data.domain import MAX_QUERY_COST
 from data.errors import SettingsError
+from data.images import DEFAULT_IMAGE_BASE, check_image_base
+
+if TYPE_CHECKING:
+    from ml.artifact_store import ArtifactStore
 
 PREFIX = "MOVIEGRAPH_"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -23,6 +29,10 @@ SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 class Settings:
     db_path: Path = Path("var/moviegraph.sqlite3")
     model_dir: Path = Path("var/model")
+    # Where `train` publishes and `serve` looks: a local folder, or s3://bucket/prefix; "" for model_dir.
+    model_uri: str = ""
+    s3_endpoint_url: str = ""  # an S3-compatible store's endpoint (http(s)://host:port); "" for AWS's
+    model_cache_dir: Path = Path("var/model-cache")  # where a server keeps the versions it downloads (the two newest)
     model_poll_seconds: float = 2.0  # how often the server looks for a newly trained model
     sample_dir: Path = SAMPLE_DIR
     # A folder with a prebuilt moviegraph.sqlite3 and model (the image's) that a first `serve` copies
@@ -71,6 +81,7 @@ class Settings:
     writes_per_minute: int = 60  # rating writes per user; 0 for no quota
     writes_per_day: int = 2_000
     new_users_per_hour: int = 30  # users first seen (a new token subject) per client address
+    tmdb_image_base: str = DEFAULT_IMAGE_BASE  # where posterUrl, backdropUrl and profileUrl point (data/images.py)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -93,6 +104,7 @@ class Settings:
             raise SettingsError(f"port {self.port} is not in 1..65535")
         if not math.isfinite(self.model_poll_seconds) or self.model_poll_seconds <= 0:
             raise SettingsError(f"model_poll_seconds must be positive, not {self.model_poll_seconds}")
+        self._validate_model_store()
         if self.workers < 1:
             raise SettingsError(f"workers must be at least 1, not {self.workers}")
         if self.max_query_cost < 1 or self.max_body_bytes < 1:
@@ -126,10 +138,33 @@ class Settings:
             if not host or any(c in host for c in "/ ,") or ("*" in host and host != "*" and not host.startswith("*.")):
                 raise SettingsError(f"allowed_hosts: {host!r} is not a host name like api.example.org, *.example.org or *")
         self._validate_auth()
+        check_image_base(self.tmdb_image_base)
         for origin in self.cors_origins:
             # A browser's Origin header is scheme://host[:port], never with a path or a trailing slash.
             if origin != "*" and not (origin.startswith(("http://", "https://")) and "/" not in origin.split("://", 1)[1]):
                 raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://example.org (or *)")
+
+    def _validate_model_store(self) -> None:
+        if "://" in self.model_uri:
+            bucket = self.model_uri.removeprefix("s3://").split("/", 1)[0]
+            if not self.model_uri.startswith("s3://") or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+                raise SettingsError(f"MOVIEGRAPH_MODEL_URI={self.model_uri!r} is neither a local folder nor s3://bucket/prefix")
+        if self.s3_endpoint_url and not re.fullmatch(r"https?://[^/\s]+/?", self.s3_endpoint_url):
+            raise SettingsError(f"MOVIEGRAPH_S3_ENDPOINT_URL={self.s3_endpoint_url!r} is not an endpoint like https://s3.example.org or http://127.0.0.1:9000")
+
+    @property
+    def model_location(self) -> str:
+        return self.model_uri or str(self.model_dir)
+
+    @property
+    def model_on_object_storage(self) -> bool:
+        return self.model_location.startswith("s3://")
+
+    def model_store(self) -> ArtifactStore:
+        """Where models are published and found (ml/artifact_store.py; imported here, not with the settings)."""
+        from ml.artifact_store import open_store
+
+        return open_store(self.model_location, endpoint_url=self.s3_endpoint_url, cache_dir=self.model_cache_dir)
 
     def _validate_auth(self) -> None:
         if self.auth not in ("", "none", "jwt"):

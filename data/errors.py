@@ -10,6 +10,7 @@ MoviegraphError                 the CLI prints `Type: message` and exits 1 for a
  │         └── ChecksumError    its bytes' checksum differs from the published one
  ├── TrainingError              a model cannot be trained as asked (a parameter out of range, no ratings)
  ├── ArtifactError              a model artifact is missing, corrupt or does not fit the database
+ ├── ArtifactStoreUnavailable   the object store holding the artifacts cannot be reached (or refuses the credentials)
  └── RequestError               what a request can meet; each type carries its GraphQL `extensions.code`
       ├── BadInput              BAD_USER_INPUT        a request argument is invalid (REST 400)
       ├── NotFound              NOT_FOUND             an id the client asked for does not exist (404)
@@ -70,6 +71,10 @@ class TrainingError(MoviegraphError):
 
 class ArtifactError(MoviegraphError):
     pass
+
+
+class ArtifactStoreUnavailable(MoviegraphError):
+    """Not the artifact's fault: the server keeps what it serves and tries the store again later."""
 
 
 class RequestError(MoviegraphError):

@@ -25,7 +25,7 @@ from data.database import BulkWriter, atomic_database, columns, remove_database_
 from data.errors import IngestError
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
-from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, RATINGS_ID_SPACE
+from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, PERSON_MOVIES_FILL, RATINGS_ID_SPACE
 from data.text import fold
 
 RatingsSource = Literal["ratings-small", "ml-latest-small", "ml-100k"]
@@ -254,7 +254,7 @@ def ingest(
                 longest_lists.INGEST_INFO_KEY: json.dumps(writer.measure(longest_lists.MEASURED)),
             }
             writer.insert("ingestinfo", list(facts.items()))
-            writer.finish([MOVIE_FTS_DDL, MOVIE_FTS_FILL])
+            writer.finish([PERSON_MOVIES_FILL, MOVIE_FTS_DDL, MOVIE_FTS_FILL])
         except BaseException:
             writer.abort()
             pool.shutdown(cancel_futures=True)

@@ -17,7 +17,7 @@ from loaders import entities, people, users
 from loaders._common import Database
 from loaders.entities import Entity, K, MovieKey, R, Stats
 from loaders.movies import select_movies_by_ids
-from loaders.people import CastKey, CreditsKey, CrewKey
+from loaders.people import CastKey, CreditsKey, CrewCreditsKey, CrewKey
 from loaders.rows import (
     CastCreditRow,
     CastRow,
@@ -67,7 +67,8 @@ class Loaders:
     cast: DataLoader[CastKey, list[CastRow]]
     crew: DataLoader[CrewKey, list[CrewRow]]
     cast_credits: DataLoader[CreditsKey, list[CastCreditRow]]
-    crew_credits: DataLoader[CreditsKey, list[CrewCreditRow]]
+    crew_credits: DataLoader[CrewCreditsKey, list[CrewCreditRow]]
+    person_movie_count: DataLoader[int, int]
     company: EntityLoaders[CompanyRow, int]
     collection: EntityLoaders[CollectionRow, int]
     director: EntityLoaders[PersonRow, int]
@@ -90,6 +91,7 @@ class Loaders:
             crew=TurnTakingLoader(partial(people.select_crew, db)),
             cast_credits=TurnTakingLoader(partial(people.select_cast_credits, db)),
             crew_credits=TurnTakingLoader(partial(people.select_crew_credits, db)),
+            person_movie_count=TurnTakingLoader(partial(people.select_movie_counts, db)),
             company=EntityLoaders.create(db, entities.COMPANY),
             collection=EntityLoaders.create(db, entities.COLLECTION),
             director=EntityLoaders.create(db, entities.DIRECTOR),

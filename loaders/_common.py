@@ -25,7 +25,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from data.catalogue_file import read_uri
 from data.errors import RequestTimeout
-from data.tables import RATING_CHANGES_PRESENT
+from data.tables import PERSON_MOVIES_PRESENT, RATING_CHANGES_PRESENT
 from loaders.deadline import current as current_work
 
 K = TypeVar("K", bound=Hashable)
@@ -67,6 +67,7 @@ def _named_rows(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
 
 
 _RATING_CHANGES_TABLE = SQL(RATING_CHANGES_PRESENT, {})
+_PERSON_MOVIES_TABLE = SQL(PERSON_MOVIES_PRESENT, {})
 
 
 def _run(connection: sqlite3.Connection, text: str, params: Mapping[str, Any]) -> Rows:
@@ -91,6 +92,7 @@ class Database:
         self._threads = ThreadPoolExecutor(max_workers=len(connections), thread_name_prefix="catalogue-reader")
         self.statements = 0  # executed so far; tests assert batching with it
         self.has_rating_changes = False  # the live-ratings table exists (the rating writer adds it)
+        self.has_person_movies = False  # the people's movie counts exist (an older ingest made none)
 
     @classmethod
     async def open(cls, path: Path, readers: int = 1) -> Database:
@@ -108,6 +110,7 @@ class Database:
 
         database = cls([await asyncio.to_thread(connect) for _ in range(readers)])
         database.has_rating_changes = bool(await database.fetch(_RATING_CHANGES_TABLE))
+        database.has_person_movies = bool(await database.fetch(_PERSON_MOVIES_TABLE))
         return database
 
     async def fetch(self, sql: SQL, **params: Any) -> Rows:

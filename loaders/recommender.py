@@ -7,6 +7,7 @@ parse their arguments and shape the answer.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from data.domain import ID_SPACE_NAMES
@@ -38,14 +39,11 @@ async def recommend(
     else:
         raise ValueError("recommend needs user_id or liked")
     allowed = scorer.mask(await select_movie_ids(db, within)) if within is not None else None
-    exclude: set[int] | frozenset[int] | None = None
-    if exclude_rated:
-        # The scorer knows the rated movies when it just re-solved the user from them; else ask.
-        if who.rated is not None:
-            exclude = who.rated
-        elif who.user_id is not None:
-            exclude = await select_rated_movie_ids(db, who.user_id)
-    return scorer.recommend(who, first, exclude=exclude, allowed=allowed)
+    if who.rated is None and who.user_id is not None and (exclude_rated or scorer.blends):
+        # The scorer knows the rated movies when it just re-solved the user from them; else ask:
+        # a blending model ranks from them, and they are the movies to leave out.
+        who = dataclasses.replace(who, rated=frozenset(await select_rated_movie_ids(db, who.user_id)))
+    return scorer.recommend(who, first, exclude=who.rated if exclude_rated else None, allowed=allowed)
 
 
 async def predicted_ratings(db: Database, scorer: Scorer, user_id: int, movie_ids: Sequence[int]) -> FloatArray:

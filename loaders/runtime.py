@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from data.errors import DatabaseUnavailable, ModelUnavailable, WritesUnavailable
+from data.images import DEFAULT_IMAGE_BASE
 from data.quotas import Quotas
 from loaders._common import Database
 from loaders.rating_writer import RatingWriter
@@ -34,6 +35,7 @@ class Runtime:
     writer: RatingWriter | Unavailable  # Unavailable: a read-only catalogue still serves reads
     models: ModelHolder
     write_quotas: Quotas = ()  # a user's rating writes a minute and a day; none with authentication off
+    image_base: str = DEFAULT_IMAGE_BASE  # the TMDB image server the image URL fields point to
 
     @staticmethod
     def of(connection: HTTPConnection) -> Runtime:

@@ -3,7 +3,8 @@
 `save` writes a fresh hidden directory beside the target, checks it loads, then swaps a symlink
 at the target over to it with one `os.replace`: a reader sees the old artifact or the new one,
 never half of one, and a failed training run leaves the old one serving. The previous directory
-is kept (a server may be loading it at that moment); older ones are removed.
+is kept (a server may be loading it at that moment); older ones are removed. The item-item part
+is three more arrays, csr rows of at most k weights per movie (never a dense n x n matrix).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from data.errors import ArtifactError
 from data.files import fsync_directory
+from ml.item_item import Neighbours
 from ml.model import FORMAT_VERSION, Model
 from ml.rating_head import HeadParams, RatingHead
 from ml.types import IdArray
@@ -38,6 +40,7 @@ _ARRAYS = {
     "head_user_bias": (np.float32, "users", False),
     "head_user_weights": (np.float32, "users", True),
 }
+_NEIGHBOURS = ("neighbour_indptr", "neighbour_targets", "neighbour_weights")  # csr of ml.item_item.Neighbours
 _RETRAIN = "run `moviegraph train` to rebuild it"
 
 
@@ -50,6 +53,12 @@ def _arrays(model: Model) -> dict[str, np.ndarray]:
     }
 
 
+def _neighbour_arrays(model: Model) -> dict[str, np.ndarray]:
+    neighbours = model.neighbours or Neighbours.empty(len(model.movie_ids))
+    return dict(zip(_NEIGHBOURS, (neighbours.indptr.astype(np.int64), neighbours.targets.astype(np.int32),
+                                  neighbours.weights.astype(np.float32)), strict=True))
+
+
 def save(model: Model, target: Path) -> Path:
     """Publishes `model` at `target` (a symlink to the directory written); returns that directory."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +67,8 @@ def save(model: Model, target: Path) -> Path:
         for stem, array in _arrays(model).items():
             dtype = _ARRAYS[stem][0]
             np.save(build / f"{stem}.npy", np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
+        for stem, array in _neighbour_arrays(model).items():
+            np.save(build / f"{stem}.npy", np.ascontiguousarray(array), allow_pickle=False)
         (build / MANIFEST).write_text(json.dumps(model.manifest, indent=2, sort_keys=True))
         for path in build.iterdir():
             with open(path, "rb") as handle:
@@ -97,7 +108,8 @@ def load(path: Path) -> Model:
         version = manifest["version"]
         if version != FORMAT_VERSION:
             raise ArtifactError(f"{path} holds artifact format {version}, this moviegraph reads {FORMAT_VERSION}; {_RETRAIN}")
-        arrays = {stem: np.load(path / f"{stem}.npy", allow_pickle=False) for stem in _ARRAYS}
+        arrays = {stem: np.load(path / f"{stem}.npy", allow_pickle=False) for stem in (*_ARRAYS, *_NEIGHBOURS)}
+        blend_weight = float(manifest.get("blend", {}).get("weight", 0.0))
         head_params = HeadParams(**manifest["parameters"]["head"])
         mu = float(manifest["rating_head"]["mu"])
         counts = manifest["counts"]
@@ -114,6 +126,9 @@ def load(path: Path) -> Model:
             raise ArtifactError(f"{path}/{stem}.npy is {array.dtype} {array.shape}, expected {np.dtype(dtype)} {shape}; {_RETRAIN}")
         if dtype == np.float32 and not np.isfinite(array).all():
             raise ArtifactError(f"{path}/{stem}.npy has non-finite values; the training diverged, {_RETRAIN} (a lower learning rate may help)")
+    neighbours = _neighbours(path, arrays, rows["movies"])
+    if not math.isfinite(blend_weight) or blend_weight < 0:
+        raise ArtifactError(f"{path}: the blend weight is {blend_weight}; {_RETRAIN}")
     if not math.isfinite(mu):
         raise ArtifactError(f"{path}: the rating head's mean rating is {mu}; {_RETRAIN}")
     for stem in ("movie_ids", "user_ids"):
@@ -123,8 +138,26 @@ def load(path: Path) -> Model:
     return Model(
         movie_ids=arrays["movie_ids"], user_ids=arrays["user_ids"], item_vectors=arrays["item_vectors"],
         item_biases=arrays["item_biases"], user_vectors=arrays["user_vectors"], popularity=arrays["popularity"],
-        head=head, manifest=manifest,
+        head=head, manifest=manifest, neighbours=neighbours, blend_weight=blend_weight,
     )
+
+
+def _neighbours(path: Path, arrays: dict[str, np.ndarray], n_movies: int) -> Neighbours:
+    """The item-item part, checked as a csr of movie rows: ordered offsets, targets in range, finite weights."""
+    indptr, targets, weights = (arrays[stem] for stem in _NEIGHBOURS)
+    if indptr.dtype != np.int64 or targets.dtype != np.int32 or weights.dtype != np.float32:
+        raise ArtifactError(f"{path}: the item-item arrays are {indptr.dtype}, {targets.dtype}, {weights.dtype}, "
+                            f"expected int64, int32, float32; {_RETRAIN}")
+    well_formed = (
+        indptr.shape == (n_movies + 1,) and targets.ndim == weights.ndim == 1 and len(targets) == len(weights)
+        and indptr[0] == 0 and indptr[-1] == len(targets) and bool((np.diff(indptr) >= 0).all())
+        and bool(((targets >= 0) & (targets < n_movies)).all())
+    )
+    if not well_formed:
+        raise ArtifactError(f"{path}: the item-item arrays do not form {n_movies:,} movie rows; {_RETRAIN}")
+    if not np.isfinite(weights).all():
+        raise ArtifactError(f"{path}/neighbour_weights.npy has non-finite values; {_RETRAIN}")
+    return Neighbours(indptr, targets, weights)
 
 
 def check_catalogue(model: Model, catalogue_ids: IdArray) -> None:

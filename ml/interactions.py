@@ -86,3 +86,12 @@ def split_cold_movies(ratings: Ratings, fraction: float, seed: int) -> tuple[Rat
     cold = np.sort(np.random.default_rng(seed).choice(movies, size=round(len(movies) * fraction), replace=False))
     test = np.isin(ratings.movie_ids, cold)
     return ratings.where(~test), ratings.where(test), cold
+
+
+def holdout(matrix: sp.csr_matrix, fraction: float, seed: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(fit, held) csr matrices of `matrix`'s shape: `split_per_user` on a matrix's entries, the
+    validation split tuning carves from a training split."""
+    coo = sp.coo_matrix(matrix)
+    fit, held = split_per_user(Ratings(coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float32)), fraction, seed)
+    users, movies = IdIndex(np.arange(matrix.shape[0])), IdIndex(np.arange(matrix.shape[1]))
+    return fit.matrix(users, movies), held.matrix(users, movies)

@@ -35,33 +35,63 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
 
 
+def _with_spread(value: Any, spread: Any) -> str:
+    """A mean with its standard deviation over the seeds, when it has one."""
+    return f"{value} ± {spread}" if isinstance(spread, int | float) else str(value)
+
+
+def _get(tree: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(tree, dict) or key not in tree:
+            return None
+        tree = tree[key]
+    return tree
+
+
 def markdown(results: dict[str, Any]) -> str:
-    rating, lines = results["rating"], ["# moviegraph evaluation", ""]
+    spread = results.get("spread", {})
+    seeds = "; ".join(f"{key}: {', '.join(map(str, done))}" for key, done in results.get("seeds", {}).items())
+    lines = ["# moviegraph evaluation", "", (f"Seeds per experiment ({seeds}): each figure is the mean over them "
+             "± the standard deviation (population); pure collaborative LightFM and the served-path check run on the first seed."), ""]
     lines += ["## Targets", ""]
     lines += _table(["metric", "target", "value", "met"],
                     [[t["metric"], t["target"], t["value"], "yes" if t["met"] else "**no**"] for t in results["targets"]])
-    lines += ["", "## Rating accuracy: ml-100k official splits u1-u5 (RMSE / MAE)", ""]
-    models = ("model", "bias_baseline", "global_mean")
-    rows = [[split, *(f"{rating['splits'][split][m]['rmse']} / {rating['splits'][split][m]['mae']}" for m in models)] for split in RATING_SPLITS]
-    rows.append(["**mean**", *(f"**{rating['mean'][m]['rmse']} / {rating['mean'][m]['mae']}**" for m in models)])
-    lines += _table(["split", *models], rows)
-    served = results["served_u1"]
-    lines += ["", (f"u1 through the served path (ingested, trained and scored as the API does, ml-100k ids): RMSE "
-                   f"{served['served_rmse']} on {served['test_ratings_served']:,} of {served['test_ratings']:,} test ratings "
-                   f"({served['test_ratings_unlinked']:,} of unlinked items cannot be asked for); the raw files' "
-                   f"{served['raw_rmse']} on all, {served['raw_rmse_same_pairs']} on the same ratings.")]
+    if "rating" in results:
+        rating = results["rating"]
+        lines += ["", "## Rating accuracy: ml-100k official splits u1-u5 (RMSE / MAE)", ""]
+        models = ("model", "bias_baseline", "global_mean")
+        def cell(*keys: str) -> str:
+            return " / ".join(_with_spread(_get(rating, *keys, m), _get(spread, "rating", *keys, m)) for m in ("rmse", "mae"))
+        rows = [[split, *(cell("splits", split, m) for m in models)] for split in RATING_SPLITS]
+        rows.append(["**mean**", *(f"**{cell('mean', m)}**" for m in models)])
+        lines += _table(["split", *models], rows)
+    if "served_u1" in results:
+        served = results["served_u1"]
+        lines += ["", (f"u1 through the served path (ingested, trained and scored as the API does, ml-100k ids; first seed): RMSE "
+                       f"{served['served_rmse']} on {served['test_ratings_served']:,} of {served['test_ratings']:,} test ratings "
+                       f"({served['test_ratings_unlinked']:,} of unlinked items cannot be asked for); the raw files' "
+                       f"{served['raw_rmse']} on all, {served['raw_rmse_same_pairs']} on the same ratings.")]
     for key, title in (("ranking_ml100k", "Ranking: ml-100k ua.base / ua.test"),
                        ("ranking_ratings_small", "Ranking: ratings_small, 80/20 per user")):
+        if key not in results:
+            continue
         lines += ["", f"## {title} (training movies excluded)", ""]
         metrics = ("precision_at_10", "recall_at_10", "ndcg_at_10", "auc")
         names = [name for name in results[key] if isinstance(results[key][name], dict) and "auc" in results[key][name]]
-        lines += _table(["model", *metrics], [[name, *(results[key][name][m] for m in metrics)] for name in names])
-    cold = results["cold_start"]
-    lines += ["", "## Cold start: 10% of rated movies held out of training, ranked among themselves", "",
-              f"{cold['held_out']['movies']:,} movies, {cold['held_out']['ratings']:,} ratings of {cold['held_out']['users']:,} users.", ""]
-    lines += _table(["model", "auc"], [[name, cold[name]["auc"]] for name in ("hybrid", "collaborative")])
-    lines += ["", "## Training runs", ""]
-    lines += _table(["run", "best epoch", "seconds"], [[name, r["best_epoch"], r["seconds"]] for name, r in results["training"].items()])
+        lines += _table(["model", *metrics], [[name, *(_with_spread(results[key][name][m], _get(spread, key, name, m)) for m in metrics)]
+                                               for name in names])
+        settings = results[key].get("settings", {})
+        lines += ["", (f"hybrid: the model as served (LightFM blended with its item-item part); EASE lambda {settings.get('ease')}, "
+                       f"item-kNN k {settings.get('item_knn')} (means of the values chosen on each seed's validation split).")]
+    if "cold_start" in results:
+        cold = results["cold_start"]
+        lines += ["", "## Cold start: 10% of rated movies held out of training, ranked among themselves", "",
+                  f"{cold['held_out']['movies']:,} movies, {cold['held_out']['ratings']:,} ratings of {cold['held_out']['users']:,} users.", ""]
+        lines += _table(["model", "auc"], [[name, _with_spread(cold[name]["auc"], _get(spread, "cold_start", name, "auc"))]
+                                           for name in ("hybrid", "collaborative")])
+    lines += ["", "## Training runs (first seed)", ""]
+    lines += _table(["run", "best epoch", "seconds", "item-item part"],
+                    [[name, r["best_epoch"], r["seconds"], r.get("blend", "")] for name, r in results.get("training", {}).items()])
     data = results["data"]
     lines += ["", (f"ml-100k items linked to the catalogue: {data['ml_100k_items_linked_to_catalogue']:,} of {data['ml_100k_items']:,}; "
                    f"the rest use u.item's genres and year. Total time {results['seconds']} s."), ""]
@@ -81,11 +111,11 @@ def _precision_plot(evaluation: Evaluation, path: Path) -> None:
 
 
 def _rating_plot(evaluation: Evaluation, path: Path) -> None:
-    assert evaluation.rating_pairs is not None, "the rating experiment runs before the report"
-    actual, predicted = evaluation.rating_pairs
-    stars = np.unique(actual)
     figure, axes = plt.subplots(figsize=(6, 4))
-    axes.boxplot([predicted[actual == s] for s in stars], positions=stars, widths=0.5, showfliers=False)
+    if evaluation.rating_pairs is not None:  # None when the rating experiment did not run
+        actual, predicted = evaluation.rating_pairs
+        stars = np.unique(actual)
+        axes.boxplot([predicted[actual == s] for s in stars], positions=stars, widths=0.5, showfliers=False)
     axes.plot([1, 5], [1, 5], linestyle="--", color="grey", label="perfect")
     axes.set(xlabel="actual rating", ylabel="predicted rating", title="ml-100k u1.test: predicted vs actual", ylim=(0.8, 5.2))
     axes.legend()

@@ -59,7 +59,7 @@ class ScoredUser:
     params: UserParams  # the rating head's (b_u, w_u): stars for every movie
     row: int | None  # the model's own row of a user it trained on and who has not changed since: LightFM ranks
     personalized: bool  # False: nobody the model knows (unknown, or no ratings left): the most rated movies
-    rated: frozenset[int] | None  # the movies they rated, when the scoring read them; None: ask the catalogue
+    rated: frozenset[int] | None  # the movies they rated (the item-item part ranks from them); None: not read
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,11 @@ class Scorer:
         return np.isin(self._model.movie_ids, np.fromiter(movie_ids, dtype=np.int64))
 
     @property
+    def blends(self) -> bool:
+        """Whether rankings use the movies a user rated (`ScoredUser.rated`) besides their vector."""
+        return self._model.blends
+
+    @property
     def model_info(self) -> ModelInfo:
         manifest = self._model.manifest
         return ModelInfo(manifest["version"], manifest["created_at"], dict(manifest.get("metrics", {})))
@@ -131,7 +136,9 @@ class Scorer:
         allowed: npt.NDArray[np.bool_] | None = None,
     ) -> Recommendations:
         """The k best movies for `user`, best first, without `exclude` and only where `allowed`
-        (bool [n_movies] in `movie_ids` order). Nobody the model knows gets the most rated movies."""
+        (bool [n_movies] in `movie_ids` order). Nobody the model knows gets the most rated movies.
+        A blending model adds its item-item part from `user.rated` (a live rating counts at once);
+        with `rated` None it ranks by LightFM (or the fold-in) alone."""
         if k < 1:
             raise BadInput(f"k must be at least 1, not {k}")
         model = self._model
@@ -142,6 +149,9 @@ class Scorer:
             scores = self._head.affinity(params, model.unit_vectors)
         else:
             scores = model.popularity.copy()
+        if personalized and user.rated:
+            rated = model.movies.rows(np.fromiter(user.rated, dtype=np.int64, count=len(user.rated)))
+            scores = model.blended(scores, rated[rated >= 0])
         if allowed is not None:
             if allowed.shape != scores.shape or allowed.dtype != np.bool_:
                 raise BadInput(f"allowed must be a bool array of shape ({len(scores)},) in Scorer.movie_ids order")

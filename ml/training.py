@@ -1,8 +1,11 @@
-"""Training: LightFM (WARP, adagrad) on content + identity features, early stopping, rating head.
+"""Training: LightFM (WARP, adagrad) on content + identity features, early stopping, an item-item
+part blended into the ranking (`ml.blending`), rating head.
 
 Early stopping holds out a random share of each user's ratings, trains epoch by epoch while
 precision@k on them improves (at most `patience` epochs without a gain), then retrains on all
 the ratings for the best number of epochs, so the served model does not lose the held-out data.
+The same held-out ratings choose the item-item part and its blend weight against the LightFM of
+the best epoch.
 LightFM trains Hogwild! on `threads` threads: with more than one, runs with the same seed differ
 slightly; `threads=1` makes them repeatable.
 """
@@ -18,10 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from lightfm import LightFM
 from tqdm import tqdm
 
 from data.errors import TrainingError
+from ml.blending import BlendParams, choose
 from ml.evaluation import precision_at_k
 from ml.features import FeatureParams, Features, feature_matrix, vocabulary
 from ml.ids import IdIndex
@@ -57,6 +62,7 @@ class TrainingParams:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     features: FeatureParams = FeatureParams()
     head: HeadParams = HeadParams()
+    blend: BlendParams = BlendParams()
 
     def __post_init__(self) -> None:
         for name in ("components", "max_epochs", "patience", "validation_k", "threads"):
@@ -113,21 +119,25 @@ def fingerprint(data: TrainingSet) -> str:
 def _validation_curve(
     data: TrainingSet, movies: IdIndex, users: IdIndex, item_features: Features, user_features: Features,
     params: TrainingParams, show_progress: bool,
-) -> list[float]:
-    """precision@k on held-out ratings after each epoch, until `patience` epochs bring no gain."""
+) -> tuple[list[float], _Representations, sp.csr_matrix, sp.csr_matrix]:
+    """precision@k on held-out ratings after each epoch, until `patience` epochs bring no gain;
+    with the best epoch's representations and the (fit, held-out) binary matrices."""
     fit_part, held_out = split_per_user(data.ratings, params.validation_fraction, params.seed)
     fit_matrix, held_matrix = fit_part.matrix(users, movies, binary=True), held_out.matrix(users, movies, binary=True)
-    lightfm, curve = _lightfm(params), []
+    lightfm, curve, best = _lightfm(params), [], None
     with tqdm(total=params.max_epochs, desc="training (validation)", unit=" epoch", disable=not show_progress, leave=False) as bar:
         for _ in range(params.max_epochs):
             lightfm.fit_partial(fit_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
             ranker = _representations(lightfm, item_features, user_features)
             curve.append(float(precision_at_k(ranker, held_matrix, fit_matrix, k=params.validation_k).mean()))
+            if best is None or curve[-1] > max(curve[:-1]):
+                best = ranker
             bar.update()
             bar.set_postfix({f"p@{params.validation_k}": f"{curve[-1]:.4f}"})
             if len(curve) - 1 - int(np.argmax(curve)) >= params.patience:
                 break
-    return curve
+    assert best is not None, "max_epochs is at least 1"
+    return curve, best, fit_matrix, held_matrix
 
 
 def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = True) -> TrainingResult:
@@ -145,14 +155,16 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
     user_features = feature_matrix(
         np.ones(len(users), dtype=bool), data.user_tokens, features.demographic_weight, vocabulary(data.user_tokens, features)
     )
-    curve = _validation_curve(data, movies, users, item_features, user_features, params, show_progress)
+    curve, best, fit_matrix, held_matrix = _validation_curve(data, movies, users, item_features, user_features, params, show_progress)
     best_epoch = int(np.argmax(curve)) + 1
+    blend = choose(best, fit_matrix, held_matrix, params.blend, params.validation_k, params.seed)
 
     lightfm = _lightfm(params)
     all_matrix = data.ratings.matrix(users, movies, binary=True)
     for _ in tqdm(range(best_epoch), desc="training", unit=" epoch", disable=not show_progress, leave=False):
         lightfm.fit_partial(all_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
     final = _representations(lightfm, item_features, user_features)
+    neighbours = blend.fit(all_matrix, params.blend)
     head = fit_head(user_rows, movie_rows, data.ratings.values, unit_rows(final.items), len(users), params.head)
     seconds = time.perf_counter() - started
     manifest: dict[str, Any] = {
@@ -163,10 +175,12 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
         "parameters": dataclasses.asdict(params),
         "metrics": {
             f"validation_precision_at_{params.validation_k}": max(curve),
+            f"validation_precision_at_{params.validation_k}_blended": max(blend.validation.values(), default=max(curve)),
             "best_epoch": best_epoch,
             "training_seconds": round(seconds, 2),
         },
         "rating_head": {"mu": head.mu},
+        "blend": {"kind": blend.kind, "setting": blend.setting, "weight": blend.weight, "validation": blend.validation},
         "validation_curve": curve,
         "counts": {
             "movies": len(movies), "users": len(users), "ratings": len(data.ratings), "rated_movies": int(rated.sum()),
@@ -176,6 +190,6 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
     model = Model(
         movie_ids=movies.ids, user_ids=users.ids, item_vectors=final.items, item_biases=final.biases,
         user_vectors=final.users, popularity=np.bincount(movie_rows, minlength=len(movies)).astype(np.float32),
-        head=head, manifest=manifest,
+        head=head, manifest=manifest, neighbours=neighbours, blend_weight=blend.weight,
     )
     return TrainingResult(model, curve, best_epoch, seconds)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from loaders.rows import CollectionRow
+from schema import images
+from schema.context import Info
 from schema.movie_group import MovieGroup
 
 
@@ -12,6 +14,14 @@ class Collection(MovieGroup):
     name: str = strawberry.field(description="Collection name.")
     poster_path: str | None = strawberry.field(description="TMDB image path of the poster.")
     backdrop_path: str | None = strawberry.field(description="TMDB image path of the backdrop.")
+
+    @strawberry.field(description=f"The poster's URL in `size`; {images.URL_HELP}")
+    def poster_url(self, info: Info, size: images.PosterSize = images.PosterSize.W500) -> str | None:
+        return images.url(info, size, self.poster_path)
+
+    @strawberry.field(description=f"The backdrop's URL in `size`; {images.URL_HELP}")
+    def backdrop_url(self, info: Info, size: images.BackdropSize = images.BackdropSize.W780) -> str | None:
+        return images.url(info, size, self.backdrop_path)
 
     @classmethod
     def from_row(cls, row: CollectionRow) -> Collection:

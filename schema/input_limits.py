@@ -8,7 +8,7 @@ on the full-size catalogue), and each name in a filter is one subquery.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
@@ -16,10 +16,13 @@ from strawberry.extensions import SchemaExtension
 
 from data.errors import BadInput
 
+T = TypeVar("T")
+
 MAX_SEARCH_CHARS = 256  # as GitHub's search box
 MAX_SEARCH_WORDS = 10
 MAX_NAME_CHARS = 256  # a title, a company's or a person's name
-MAX_NAMES = 25  # names in one list filter (genres, languages); the catalogue has 20 genres
+MAX_NAMES = 25  # names or ids in one list filter (genres, languages, cast); the catalogue has 20 genres
+MAX_FILTER_TERMS = 50  # names and ids in all of a movie filter's lists: each is at most one index lookup
 
 
 def check_text(text: str, what: str, maximum: int = MAX_NAME_CHARS) -> str:
@@ -28,13 +31,18 @@ def check_text(text: str, what: str, maximum: int = MAX_NAME_CHARS) -> str:
     return text
 
 
+def check_count(items: Sequence[T] | None, what: str) -> Sequence[T]:
+    """A list filter's items, at most MAX_NAMES of them."""
+    if items is None:
+        return ()
+    if len(items) > MAX_NAMES:
+        raise BadInput(f"{what}: at most {MAX_NAMES} names, not {len(items):,}")
+    return items
+
+
 def check_names(names: Sequence[str] | None, what: str) -> Sequence[str]:
     """A list filter's names, each bounded, at most MAX_NAMES of them."""
-    if names is None:
-        return ()
-    if len(names) > MAX_NAMES:
-        raise BadInput(f"{what}: at most {MAX_NAMES} names, not {len(names):,}")
-    return [check_text(name, f"a name in {what}") for name in names]
+    return [check_text(name, f"a name in {what}") for name in check_count(names, what)]
 
 
 def _strings(value: Any) -> Iterator[str]:

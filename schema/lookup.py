@@ -64,20 +64,26 @@ async def require_filter_names(info: Info, flt: MovieFilter) -> None:
     filters that match.
     """
     db = info.context.loaders.db
+    named = [("company", [flt.company]), ("director", [flt.director]), ("collection", [flt.collection]),
+             ("genre", [*(flt.genres or ()), *(flt.genres_any or ())]), ("keyword", [*(flt.keywords or ()), *(flt.keywords_any or ())]),
+             ("company", [*(flt.companies or ()), *(flt.companies_any or ())])]
     wanted: list[tuple[str, str, str | None, str]] = [
-        (kind, fold(name), None, name)
-        for kind, name in [("company", flt.company), ("director", flt.director), ("collection", flt.collection)]
-        if name is not None
+        (kind, fold(name), None, name) for kind, names in named for name in names if name is not None
     ]
-    wanted += [("genre", fold(name), None, name) for name in flt.genres or ()]
-    for kind, text, place in (("country", flt.country, place_names.country), ("language", flt.original_language, place_names.language)):
-        if text is not None:
-            code, key = place(text)
-            wanted.append((kind, key, code, text))
+    countries = [flt.country, *(flt.countries or ()), *(flt.countries_any or ())]
+    for kind, texts, place in (("country", countries, place_names.country), ("language", [flt.original_language], place_names.language)):
+        for text in texts:
+            if text is not None:
+                code, key = place(text)
+                wanted.append((kind, key, code, text))
     missing: dict[str, list[str]] = {}
     for kind, key, code, text in wanted:
         if await select_by_name(db, _loaders(info, kind).entity, key, code) is None:
             missing.setdefault(kind, []).append(repr(text))
+    people = {*(flt.cast or ()), *(flt.cast_any or ()), *(flt.crew or ()), *(flt.crew_any or ())}
+    for person in sorted(people):
+        if await info.context.loaders.person.load(parse_id(person, "person")) is None:
+            missing.setdefault("person", []).append(repr(person))
     if missing:
         kinds = ", ".join(f"{kind} {' '.join(names)}" for kind, names in missing.items())
         raise NotFound("names in the filter", [kinds])

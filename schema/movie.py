@@ -5,7 +5,7 @@ import datetime as dt
 import strawberry
 
 from loaders.rows import MovieRow
-from schema import recommender_fields
+from schema import images, recommender_fields
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -69,6 +69,10 @@ class Movie:
             _collection_id=row.collection_id,
             _original_language=row.original_language,
         )
+
+    @strawberry.field(description=f"The poster's URL in `size`; {images.URL_HELP}")
+    def poster_url(self, info: Info, size: images.PosterSize = images.PosterSize.W500) -> str | None:
+        return images.url(info, size, self.poster_path)
 
     @strawberry.field(
         description="revenue / budget (2.0 = earned twice its budget); null when either is unknown. "

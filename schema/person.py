@@ -7,7 +7,9 @@ from enum import Enum
 import strawberry
 
 from loaders.rows import CreditedPersonRow, PersonRow
+from schema import images
 from schema.context import Info
+from schema.input_limits import check_text
 from schema.movie_reference import MovieReference
 from schema.pagination import MAX_PAGE, page_window
 
@@ -41,16 +43,26 @@ class Person:
         known = Gender(gender) if gender in (1, 2) else Gender.UNKNOWN
         return cls(id=strawberry.ID(str(person_id)), name=name, gender=known, profile_path=profile_path, _id=person_id)
 
+    @strawberry.field(description=f"The portrait's URL in `size`; {images.URL_HELP}")
+    def profile_url(self, info: Info, size: images.ProfileSize = images.ProfileSize.W185) -> str | None:
+        return images.url(info, size, self.profile_path)
+
+    @strawberry.field(description="Distinct movies the person is credited on, in the cast or the crew.")
+    async def movie_count(self, info: Info) -> int:
+        return await info.context.loaders.person_movie_count.load(self._id)
+
     @strawberry.field(description=f"Roles played, newest movie first, at most `first` (up to {MAX_PAGE}).")
     async def cast_credits(self, info: Info, first: int = MAX_PAGE) -> list[CastCredit]:
         page_window(first, None)
         rows = await info.context.loaders.cast_credits.load((self._id, first))
         return [CastCredit(person=self, character=row.character, order=row.order, _movie_id=row.id) for row in rows]
 
-    @strawberry.field(description=f"Jobs held, newest movie first, at most `first` (up to {MAX_PAGE}).")
-    async def crew_credits(self, info: Info, first: int = MAX_PAGE) -> list[CrewCredit]:
+    @strawberry.field(
+        description=f"Jobs held, newest movie first, at most `first` (up to {MAX_PAGE}); `job` (exact, e.g. \"Director\") keeps only that job."
+    )
+    async def crew_credits(self, info: Info, job: str | None = None, first: int = MAX_PAGE) -> list[CrewCredit]:
         page_window(first, None)
-        rows = await info.context.loaders.crew_credits.load((self._id, first))
+        rows = await info.context.loaders.crew_credits.load((self._id, check_text(job, "job") if job is not None else None, first))
         return [CrewCredit(person=self, job=row.job, department=row.department, _movie_id=row.id) for row in rows]
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 import strawberry
 
 from data.domain import MAX_ITEMS, parse_id
-from loaders.movies import count_movies, fts_query, search_movies, select_movie_page
+from data.errors import BadInput
+from data.text import fold
+from loaders.movies import VOTES_HALF, count_movies, fts_query, search_movies, select_movie_page
+from loaders.people import search_people
 from loaders.ratings import select_user_ratings
 from loaders.users import UserOrder as UserRowOrder
 from loaders.users import select_user_page
@@ -58,8 +61,9 @@ class Query:
         return connection(rows, Movie.from_row, offset, total)
 
     @strawberry.field(
-        description="Full-text title search, best match first: case- and accent-insensitive, any word order, "
-        f"the last word may be a prefix (\"matri\" finds The Matrix). {PAGE_HELP}"
+        description="Full-text title search: case- and accent-insensitive, any word order, the last word may be a "
+        "prefix (\"matri\" finds The Matrix). Best first by text relevance blended with how known a movie is: "
+        f"bm25 * (1 + votes / (votes + {VOTES_HALF})), votes being TMDB's vote count (0 when unknown), then popularity. {PAGE_HELP}"
     )
     async def search(self, info: Info, text: str, first: int = 10, after: str | None = None) -> Connection[Movie]:
         offset, limit = page_window(first, after)
@@ -163,6 +167,18 @@ class Query:
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:
         return recommender_fields.model_info(info)
+
+    @strawberry.field(
+        description="People (cast or crew) whose name starts with `name`, case- and accent-insensitively (\"penelope c\" "
+        f"finds Penélope Cruz), credited on the most movies first (`movieCount`), then by name. {PAGE_HELP}"
+    )
+    async def people(self, info: Info, name: str, first: int = 20, after: str | None = None) -> Connection[Person]:
+        offset, limit = page_window(first, after)
+        prefix = fold(check_text(name, "name"))
+        if not prefix:
+            raise BadInput("name must not be blank: people are found by the start of their name")
+        rows, total = await search_people(info.context.loaders.db, prefix, offset, limit)
+        return connection(rows, Person.from_row, offset, total)
 
     @strawberry.field(description="A person (cast or crew) by TMDB id; null when there is none.")
     async def person(self, info: Info, id: strawberry.ID) -> Person | None:

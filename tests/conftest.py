@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from data.ingest import IngestResult, ingest
+
+if TYPE_CHECKING:
+    from tests.s3 import Bucket
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -64,3 +69,22 @@ def copy_catalogue(source: Path, target: Path) -> Path:
     with contextlib.closing(sqlite3.connect(source)) as reader, contextlib.closing(sqlite3.connect(target)) as writer:
         reader.backup(writer)
     return target
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on a free loopback port, for the session (skips when moto is not installed)."""
+    from tests.s3 import moto_server
+
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Bucket:
+    """A fresh bucket on the session's S3 server, with the AWS_* credentials it takes set."""
+    from tests.s3 import AWS_ENVIRON, new_bucket
+
+    for name, value in AWS_ENVIRON.items():
+        monkeypatch.setenv(name, value)
+    return new_bucket(s3_endpoint)

@@ -39,6 +39,9 @@ def test_bad_settings_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     [
         (["train", "--epochs", "0"], "SettingsError: --epochs must be at least 1, not 0"),
         (["evaluate", "--components", "0"], "SettingsError: --components must be at least 1, not 0"),
+        (["evaluate", "--seeds", "0"], "SettingsError: --seeds must be at least 1, not 0"),
+        (["evaluate", "--seeds", "11"], "SettingsError: --seeds must be at most 10, not 11"),
+        (["evaluate", "--experiments", "rating,bogus"], "SettingsError: --experiments takes some of ranking_ml100k,"),
         (["train", "--learning-rate", "0"], "SettingsError: --learning-rate must be above 0, not 0"),
         (["train", "--learning-rate", "nan"], "SettingsError: --learning-rate 'nan' is not a finite number"),
         (["train", "--regularisation", "inf"], "SettingsError: --regularisation 'inf' is not a finite number"),

@@ -28,7 +28,11 @@ def test_round_trip_keeps_every_array_and_the_manifest(tmp_path: Path, trained: 
     assert loaded.head.mu == model.head.mu and loaded.head.params == model.head.params
     assert loaded.manifest == json.loads(json.dumps(model.manifest))
     assert {p.suffix for p in written.iterdir()} == {".npy", ".json"}
-    assert all(np.load(p).dtype in (np.float32, np.int64) for p in written.glob("*.npy"))
+    assert all(np.load(p).dtype in (np.float32, np.int64) for p in written.glob("*.npy") if p.stem != "neighbour_targets")
+    assert np.load(written / "neighbour_targets.npy").dtype == np.int32  # movie rows: half the bytes of int64
+    assert loaded.neighbours is not None and model.neighbours is not None and loaded.blend_weight == model.blend_weight
+    for name in ("indptr", "targets", "weights"):
+        assert np.array_equal(getattr(loaded.neighbours, name), getattr(model.neighbours, name)), name
 
 
 def test_a_new_save_replaces_the_old_and_keeps_only_the_previous_directory(tmp_path: Path, trained: TrainingResult) -> None:
@@ -105,7 +109,7 @@ def test_a_missing_artifact_says_to_train(tmp_path: Path) -> None:
 def test_an_incompatible_version_is_refused(saved: Path) -> None:
     manifest = json.loads((saved / "manifest.json").read_text())
     (saved / "manifest.json").write_text(json.dumps({**manifest, "version": 99}))
-    with pytest.raises(ArtifactError, match="artifact format 99, this moviegraph reads 1; run `moviegraph train`"):
+    with pytest.raises(ArtifactError, match="artifact format 99, this moviegraph reads 2; run `moviegraph train`"):
         artifact.load(saved)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from data.errors import BadInput, NotFound
 from ml import artifact
+from ml.model import FORMAT_VERSION
 from ml.scoring import Scorer
 from ml.training import TrainingResult, TrainingSet
 
@@ -129,7 +130,7 @@ def test_bad_arguments_are_refused(scorer: Scorer, sample_set: TrainingSet) -> N
 
 def test_model_info_reports_version_time_and_metrics(scorer: Scorer, trained: TrainingResult) -> None:
     info = scorer.model_info
-    assert info.version == 1 and info.trained_at == trained.model.manifest["created_at"]
+    assert info.version == FORMAT_VERSION and info.trained_at == trained.model.manifest["created_at"]
     assert info.metrics["best_epoch"] == trained.best_epoch
 
 

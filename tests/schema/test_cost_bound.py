@@ -89,7 +89,8 @@ def root_arguments(pools: Pools, asked: list[str]) -> dict[str, st.SearchStrateg
         "company": ids("id", pools.companies),
         "director": ids("id", pools.directors), "collection": ids("id", pools.collections), "genre": ids("id", pools.genres),
         "ratings": ids("user", pools.users), "country": st.just('code: "US"'), "language": st.just('code: "en"'),
-        "search": st.sampled_from(['text: "the"', 'text: "love"']), "movies": st.just(""), "companies": st.just(""),
+        "search": st.sampled_from(['text: "the"', 'text: "love"']),
+        "people": st.sampled_from(['name: "j"', 'name: "tom"']), "movies": st.just(""), "companies": st.just(""),
         "directors": st.just(""), "collections": st.just(""), "genres": st.just(""), "countries": st.just(""), "languages": st.just(""),
     }
 
