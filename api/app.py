@@ -7,27 +7,30 @@ import contextlib
 import gc
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api import graphiql, request_log, rest
 from api.authentication import Authenticate, Authenticator
 from api.body_reader import BodyReader
+from api.cors import cors_middleware
 from api.deadline import Deadline
-from api.graphql_app import CostRateLimit, MoviegraphGraphQL, RecordOperation
+from api.graphql_app import CostRateLimit, HttpOptions, MoviegraphGraphQL, RecordOperation
+from api.graphql_http import CacheScope
 from api.hosts import AllowedHosts
+from api.http_caching import catalogue_version
 from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.memory import ReturnMemory
 from api.metrics import Metrics
+from api.persisted_queries import PersistedQueries, read_registered
 from api.settings import Settings
-from data.errors import DatabaseUnavailable, WritesUnavailable
+from data.errors import DatabaseUnavailable, SettingsError, WritesUnavailable
 from data.images import check_image_base
 from data.quotas import write_quotas
 from loaders._common import Database
@@ -35,8 +38,9 @@ from loaders.rating_writer import RatingWriter
 from loaders.runtime import Runtime, Unavailable
 from loaders.stats import longest_lists_of, table_counts
 from ml.model_holder import ModelHolder
-from schema import Extension, build_schema
+from schema import Extension, MoviegraphSchema, build_schema
 from schema.cost import LongestLists
+from schema.possible_types import possible_types_json
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,11 @@ NO_WRITER = "the server cannot write to its catalogue (its log says why); make t
 async def health(request: Request) -> JSONResponse:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
+
+
+async def home(request: Request) -> RedirectResponse:
+    """A first visitor (the start-up lines name / too) lands in GraphiQL."""
+    return RedirectResponse("/graphql", status_code=307)
 
 
 async def ready(request: Request) -> JSONResponse:
@@ -74,6 +83,17 @@ async def _open_writer(db_path: Path) -> RatingWriter | Unavailable:
         return Unavailable(NO_WRITER)
 
 
+def _possible_types(schema: MoviegraphSchema) -> Callable[[Request], Awaitable[Response]]:
+    """Apollo's `possibleTypes` (schema/possible_types.py). Served with introspection off too: it
+    names only the types every answer's `__typename` already shows."""
+    body = possible_types_json(schema._schema)
+
+    async def endpoint(request: Request) -> Response:
+        return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=3600"})
+
+    return endpoint
+
+
 def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticator, buckets: TokenBuckets | None) -> list[Middleware]:
     """Outermost first: the log sees every answer, refusals included; a foreign Host is refused
     before anything else; CORS headers reach a browser on a 401, 429 or 413 too, and a preflight is
@@ -83,10 +103,7 @@ def _middleware(settings: Settings, metrics: Metrics, authenticator: Authenticat
     stack = [Middleware(request_log.RequestLog, metrics=metrics),
              Middleware(ReturnMemory),
              Middleware(AllowedHosts, hosts=settings.allowed_hosts or ("*",))]
-    if settings.cors_origins:
-        stack.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                                allow_headers=["content-type", "x-request-id", "authorization", "x-api-key"],
-                                expose_headers=["retry-after", "x-request-id", "www-authenticate"]))
+    stack.append(cors_middleware(settings.cors_origins, settings.cors_credentials))
     stack.append(Middleware(Authenticate, authenticator=authenticator))
     if buckets is not None:
         stack.append(Middleware(RateLimit, buckets=buckets, on_refused=metrics.rate_limited.inc))
@@ -105,6 +122,14 @@ async def _open_database(db_path: Path, readers: int) -> Database | Unavailable:
         return Unavailable(NO_CATALOGUE)
 
 
+def _persisted_queries(settings: Settings) -> PersistedQueries:
+    registered = read_registered(settings.persisted_queries_path())
+    if settings.persisted_queries == "only" and not registered:
+        raise SettingsError(f"MOVIEGRAPH_PERSISTED_QUERIES=only runs registered queries only, and {settings.persisted_queries_path()} "
+                            "registers none: run `moviegraph queries register FILE.graphql...` first")
+    return PersistedQueries(settings.persisted_queries, registered, settings.persisted_query_max_entries, settings.persisted_query_max_bytes)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_environ()
     authenticator = Authenticator.from_settings(settings)
@@ -118,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         writer = await _open_writer(settings.db_path)
         await authenticator.start()
         database = await _open_database(settings.db_path, settings.db_readers)
+        app.state.catalogue_version = catalogue_version(settings.db_path)  # the file just opened (api/http_caching.py)
         runtime = Runtime(database=database, writer=writer, models=models,
                           # Per user and process; with authentication off, the `user` a request names is anyone's to write.
                           write_quotas=write_quotas(settings.writes_per_minute, settings.writes_per_day) if settings.auth == "jwt" else (),
@@ -143,19 +169,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     metrics = Metrics()
     longest = LongestLists()  # the query cost's list lengths, read from the catalogue in the lifespan
     buckets = TokenBuckets(settings.rate_limit, settings.rate_burst) if settings.rate_limit else None
-    extensions: list[Extension] = [RecordOperation]
+    extensions: list[Extension] = [RecordOperation, CacheScope]
     if settings.rate_limit and settings.rate_cost:
         # A client may spend one query of the maximum cost at once.
         costs = TokenBuckets(settings.rate_cost, settings.max_query_cost)
         extensions.append(lambda: CostRateLimit(costs, longest))
     schema = build_schema(introspection=settings.introspection, max_cost=settings.max_query_cost, longest_lists=longest,
-                          extensions=extensions)
-    graphql = MoviegraphGraphQL(schema)
+                          extensions=extensions, max_batch=settings.max_batch)
+    graphql = MoviegraphGraphQL(schema, HttpOptions(_persisted_queries(settings), buckets, settings.max_batch, settings.cache_max_age))
     routes = [
+        Route("/", home),
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics.endpoint),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # any method: the view answers the others 405 as a GraphQL error
+        Route("/graphql/possible-types.json", _possible_types(schema)),
         *rest.routes,
         *graphiql.routes(),
     ]

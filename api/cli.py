@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import importlib.metadata
 import math
 import os
 import sqlite3
@@ -18,6 +19,8 @@ import uvicorn
 
 from api.hosts import served_hosts
 from api.settings import Settings
+from api.welcome import banner
+from data import live_ratings
 from data.errors import MoviegraphError, SettingsError
 from data.ingest import RATINGS_SOURCES, IngestResult, ingest
 from ml import artifact, datasets, experiments, report
@@ -50,8 +53,20 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> None:
         ratings=args.ratings,
         movielens=args.movielens,
         show_progress=not args.quiet,
+        keep_ratings=args.keep_ratings,
     )
     _print_ingest(result)
+
+
+def ratings_export_command(args: argparse.Namespace, settings: Settings) -> None:
+    db_path = args.db or settings.db_path
+    count = live_ratings.export(db_path, args.out, everything=args.all)
+    print(f"exported {count:,} {'' if args.all else 'live '}ratings from {db_path} to {args.out}")
+
+
+def ratings_import_command(args: argparse.Namespace, settings: Settings) -> None:
+    db_path = args.db or settings.db_path
+    print(live_ratings.import_file(db_path, args.file).summary() + f"; stored in {db_path}")
 
 
 def prepare_first_start(settings: Settings) -> None:
@@ -115,7 +130,9 @@ def _copy_catalogue(source: Path, target: Path) -> None:
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> None:
-    overrides = {"db_path": args.db, "host": args.host, "port": args.port, "workers": args.workers}
+    # --model-dir serves that local folder, whatever model store the environment names.
+    model = {"model_dir": args.model_dir, "model_uri": ""} if args.model_dir else {}
+    overrides = {"db_path": args.db, "host": args.host, "port": args.port, "workers": args.workers, **model}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     # Decided here, where the bind address is known: loopback names only for a loopback bind.
     settings = dataclasses.replace(settings, allowed_hosts=served_hosts(settings.allowed_hosts, settings.host))
@@ -130,6 +147,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
     os.environ.update(settings.as_environ())
     if warning:
         print(warning, file=sys.stderr)
+    print(banner(settings), flush=True)
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -151,7 +169,8 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
 
 def _training_params(args: argparse.Namespace) -> TrainingParams:
     overrides = {"components": args.components, "max_epochs": args.epochs, "learning_rate": args.learning_rate,
-                 "regularisation": args.regularisation}
+                 "regularisation": args.regularisation, "max_ratings_per_user": args.max_ratings_per_user,
+                 "validation_users": args.validation_users}
     return TrainingParams(**{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -213,12 +232,49 @@ def keys_revoke_command(args: argparse.Namespace, settings: Settings) -> None:
     print(f"service key {args.name!r} removed from {path}; a running server refuses it from its next request")
 
 
+def queries_register_command(args: argparse.Namespace, settings: Settings) -> None:
+    from graphql import GraphQLError, parse, validate
+
+    from api import persisted_queries
+    from schema import default_schema
+
+    path = args.file or settings.persisted_queries_path()
+    queries = persisted_queries.read_registered(path)
+    new = 0
+    for source in args.files:
+        try:
+            document = parse(source.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"cannot read {source}: {exc.strerror or exc}") from None
+        except (GraphQLError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{source} is not a GraphQL document: {exc}") from None
+        errors = validate(default_schema()._schema, document)
+        if errors:
+            raise SettingsError(f"{source} does not validate against the schema: {errors[0].message}")
+        for text in persisted_queries.sent_forms(document):
+            digest = persisted_queries.sha256(text)
+            new += digest not in queries
+            queries[digest] = text
+    persisted_queries.write_registered(path, queries)
+    print(f"registered {len(args.files)} document(s), {new} new hash(es), {len(queries)} in {path}; "
+          "a server reads it when it starts")
+
+
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--components", type=_number(int, "--components", least=1), help="LightFM vector dimension (default 64)")
-    parser.add_argument("--epochs", type=_number(int, "--epochs", least=1), help="most epochs; early stopping picks the best (default 40)")
-    parser.add_argument("--learning-rate", type=_number(float, "--learning-rate", above=0.0), help="adagrad learning rate (default 0.05)")
-    parser.add_argument("--regularisation", type=_number(float, "--regularisation", least=0.0), help="LightFM item and user alpha (default 1e-5)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    default = TrainingParams()
+    parser.add_argument("--components", type=_number(int, "--components", least=1),
+                        help=f"LightFM vector dimension (default: {default.components})")
+    parser.add_argument("--epochs", type=_number(int, "--epochs", least=1),
+                        help=f"most epochs; early stopping picks the best (default: {default.max_epochs})")
+    parser.add_argument("--learning-rate", type=_number(float, "--learning-rate", above=0.0),
+                        help=f"adagrad learning rate (default: {default.learning_rate:g})")
+    parser.add_argument("--regularisation", type=_number(float, "--regularisation", least=0.0),
+                        help=f"LightFM item and user alpha (default: {default.regularisation:g})")
+    parser.add_argument("--max-ratings-per-user", type=_number(int, "--max-ratings-per-user", least=1),
+                        help="train on at most this many of each user's ratings, a seeded random choice (default: all)")
+    parser.add_argument("--validation-users", type=_number(int, "--validation-users", least=1),
+                        help=f"users whose held-out ratings early stopping scores after each epoch (default: {default.validation_users:,})")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
 
 
 def _number(kind: type[N], option: str, *, least: N | None = None, above: N | None = None) -> Callable[[str], N]:
@@ -240,24 +296,71 @@ def _number(kind: type[N], option: str, *, least: N | None = None, above: N | No
     return parse
 
 
+def _version() -> str:
+    # Imported here: building the schema takes a moment no other command needs.
+    from api.graphql_app import schema_hash
+
+    return f"moviegraph {importlib.metadata.version('moviegraph')} (schema {schema_hash()})"
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the package version and the schema's hash, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option: str | None = None) -> None:
+        print(_version())
+        parser.exit()
+
+
+def _defaults() -> Settings:
+    """The settings the help shows as defaults; a bad MOVIEGRAPH_* value still lets --help print
+    (the command itself then says what is wrong)."""
+    try:
+        return Settings.from_environ()
+    except SettingsError:
+        return Settings()
+
+
 def build_parser() -> argparse.ArgumentParser:
+    defaults = _defaults()
+    db_help = f"catalogue database file (default: {defaults.db_path}, from MOVIEGRAPH_DB_PATH)"
     parser = argparse.ArgumentParser(prog="moviegraph", description="Movie catalogue and recommender GraphQL API")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest_parser = commands.add_parser("ingest", help="build the SQLite catalogue from raw data")
     ingest_parser.add_argument("--movies-dataset", type=Path, required=True, metavar="DIR",
                                help="The Movies Dataset directory (movies_metadata.csv, credits.csv, ...)")
     ingest_parser.add_argument("--ratings", choices=RATINGS_SOURCES, default="ratings-small",
-                               help="ratings source (default: ratings-small from the movies dataset)")
+                               help="ratings source (default: ratings-small from the movies dataset; `ratings` is its full "
+                                    "ratings.csv; ml-* are MovieLens releases)")
     ingest_parser.add_argument("--movielens", metavar="PATH|URL",
-                               help="MovieLens directory, zip or URL for --ratings ml-100k / ml-latest-small")
-    ingest_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
-    ingest_parser.add_argument("--quiet", action="store_true", help="no progress bars")
+                               help="the MovieLens release for --ratings ml-*: its unpacked directory (ml-100k also its "
+                                    "zip or URL; default: a directory of the release's name beside --movies-dataset)")
+    ingest_parser.add_argument("--db", type=Path, metavar="FILE", help=db_help)
+    ingest_parser.add_argument("--keep-ratings", action="store_true",
+                               help="carry the live ratings (those stored through the API) of the catalogue being replaced over, by movie id")
+    ingest_parser.add_argument("--quiet", action="store_true", help="no progress output")
     ingest_parser.set_defaults(run=ingest_command)
 
+    ratings_parser = commands.add_parser("ratings", help="export or import live ratings as CSV (user,movie,rating,timestamp)")
+    ratings_commands = ratings_parser.add_subparsers(dest="ratings_command", required=True)
+    export_parser = ratings_commands.add_parser("export", help="write the live ratings (those stored through the API) to a CSV file")
+    export_parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="CSV file to write (replaced whole)")
+    export_parser.add_argument("--all", action="store_true", help="every rating, the ratings source's too")
+    export_parser.add_argument("--db", type=Path, metavar="FILE", help=db_help)
+    export_parser.set_defaults(run=ratings_export_command)
+    import_parser = ratings_commands.add_parser(
+        "import", help=f"store the ratings of a CSV file in one transaction (at most {live_ratings.MAX_IMPORT_ROWS:,} rows)")
+    import_parser.add_argument("file", type=Path, metavar="FILE", help="CSV with the header user,movie,rating,timestamp")
+    import_parser.add_argument("--db", type=Path, metavar="FILE", help=db_help)
+    import_parser.set_defaults(run=ratings_import_command)
+
     train_parser = commands.add_parser("train", help="train the recommender on the catalogue and publish its artifact")
-    train_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
-    train_parser.add_argument("--model-dir", type=Path, help="publish to this local folder (default: $MOVIEGRAPH_MODEL_URI or $MOVIEGRAPH_MODEL_DIR)")
+    train_parser.add_argument("--db", type=Path, metavar="FILE", help=db_help)
+    train_parser.add_argument("--model-dir", type=Path, metavar="DIR",
+                              help=f"publish to this local folder (default: {defaults.model_location}, "
+                              "from MOVIEGRAPH_MODEL_URI or MOVIEGRAPH_MODEL_DIR)")
     _add_training_options(train_parser)
     train_parser.set_defaults(run=train_command)
 
@@ -278,18 +381,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys_parser = commands.add_parser("keys", help="service keys for trusted backends (MOVIEGRAPH_API_KEYS_FILE)")
     keys_commands = keys_parser.add_subparsers(dest="keys_command", required=True)
+    keys_file = defaults.api_keys_file or "none"
     for name, run, help_text in (("create", keys_create_command, "create a key: prints it once, stores its hash"),
                                  ("revoke", keys_revoke_command, "remove a key by name")):
         keys_command = keys_commands.add_parser(name, help=help_text)
         keys_command.add_argument("name", help="the backend the key is for (letters, digits, '.', '_', '-'); logged with its requests")
-        keys_command.add_argument("--file", type=Path, help="keys file (default: $MOVIEGRAPH_API_KEYS_FILE)")
+        keys_command.add_argument("--file", type=Path, help=f"keys file (default: {keys_file}, from MOVIEGRAPH_API_KEYS_FILE)")
         keys_command.set_defaults(run=run)
 
-    serve_parser = commands.add_parser("serve", help="run the API (ingests the embedded sample if there is no database)")
-    serve_parser.add_argument("--host")
-    serve_parser.add_argument("--port", type=_number(int, "--port"))
-    serve_parser.add_argument("--workers", type=_number(int, "--workers"))
-    serve_parser.add_argument("--db", type=Path, help="database file (default: $MOVIEGRAPH_DB_PATH)")
+    queries_parser = commands.add_parser("queries", help="persisted queries (MOVIEGRAPH_PERSISTED_QUERIES=only runs only these)")
+    queries_commands = queries_parser.add_subparsers(dest="queries_command", required=True)
+    register = queries_commands.add_parser("register", help="validate .graphql documents and register the hashes clients send for them")
+    register.add_argument("files", type=Path, nargs="+", metavar="FILE.graphql")
+    register.add_argument("--file", type=Path, help="registered queries file (default: $MOVIEGRAPH_PERSISTED_QUERIES_FILE)")
+    register.set_defaults(run=queries_register_command)
+
+    serve_parser = commands.add_parser("serve", help="run the API (ingests the embedded sample if there is no database)",
+                                       description="Serve the GraphQL API (GraphiQL at /graphql). With no catalogue, the "
+                                       "embedded sample is ingested first; with no model, one is trained first.")
+    serve_parser.add_argument("--host", metavar="ADDRESS",
+                              help=f"address to listen on (default: {defaults.host}, from MOVIEGRAPH_HOST); "
+                              "any other than loopback needs MOVIEGRAPH_AUTH")
+    serve_parser.add_argument("--port", type=_number(int, "--port"), help=f"TCP port (default: {defaults.port}, from MOVIEGRAPH_PORT)")
+    serve_parser.add_argument("--workers", type=_number(int, "--workers"),
+                              help=f"uvicorn worker processes (default: {defaults.workers}, from MOVIEGRAPH_WORKERS)")
+    serve_parser.add_argument("--db", type=Path, metavar="FILE", help=db_help)
+    serve_parser.add_argument("--model-dir", type=Path, metavar="DIR",
+                              help=f"serve the model in this local folder (default: {defaults.model_location}, "
+                              "from MOVIEGRAPH_MODEL_URI or MOVIEGRAPH_MODEL_DIR)")
     serve_parser.set_defaults(run=serve_command)
     return parser
 

@@ -34,19 +34,73 @@ from data.errors import AssetError, ChecksumError, DownloadError, MoviegraphErro
 ASSETS_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 URL_PREFIX = "/graphiql"
 FETCH_HINT = "make assets  (or: python -m api.graphiql fetch)"
-DEFAULT_QUERY = """\
+# GraphiQL's tabs on a first visit (`defaultTabs`), each run as written against the sample
+# (tests/api/test_graphiql.py). Lines stay within 44 characters: the query editor beside the open
+# explorer shows about 45 in a 1280-pixel window (tests/api/test_graphiql_browser.py measures it).
+WELCOME = """\
 # Welcome to moviegraph's GraphiQL.
 #
-# Run a query with Ctrl-Enter or the play button; Ctrl-Space completes.
-# The explorer (left) builds queries from the schema; the Docs pane describes every field.
+# Run a query with Ctrl-Enter or the play
+# button; Ctrl-Space completes a field.
+# The explorer (left) builds queries by
+# ticking fields; the book icon opens the
+# docs of every type and field. The tabs
+# above hold more examples: one to
+# recommend, one to rate a movie.
 
-{
+query MoviePage {
   movie(id: 862) {
     title
     releaseDate
+    runtime
+    genres { name }
+    directors { name }
+    cast(first: 3) {
+      character
+      person { name }
+    }
+    similar(first: 3) { movie { title } }
   }
 }
 """
+RECOMMEND = """\
+# Recommendations for an anonymous visitor,
+# from the movies they like (TMDB ids: Toy
+# Story and Jumanji). A signed-in user
+# leaves `likes` out and gets their own.
+
+query Recommend {
+  recommend(
+    likes: ["862", "8844"]
+    first: 5
+  ) {
+    predictedRating
+    movie { title year }
+  }
+}
+"""
+RATE = """\
+# Store a rating: 0.5 to 5 stars in halves.
+# Signed in (the Headers tab below takes
+# {"Authorization": "Bearer <token>"}),
+# leave `user` out; on a server running
+# open (loopback, or MOVIEGRAPH_AUTH=none)
+# name the user, as here.
+
+mutation Rate {
+  rateMovie(
+    user: "7000001"
+    movie: "862"
+    rating: 4.5
+  ) {
+    user { userId }
+    rating
+    ratedAt
+    movie { title }
+  }
+}
+"""
+EXAMPLE_TABS: tuple[str, ...] = (WELCOME, RECOMMEND, RATE)
 
 
 @dataclass(frozen=True)
@@ -179,7 +233,7 @@ __SCRIPTS__
   <body>
     <div id="graphiql" class="graphiql-container">Loading...</div>
     <script>
-      const DEFAULT_QUERY = __DEFAULT_QUERY__;
+      const EXAMPLE_TABS = __EXAMPLE_TABS__;
 
       // ?q=... preloads a query, and edits are written back to it. Not ?query=...: Strawberry answers
       // a GET carrying `query` by executing it (GraphQL over HTTP), so this page would never load.
@@ -192,13 +246,19 @@ __SCRIPTS__
 
       const fetcher = GraphiQL.createFetcher({ url: window.location.href.split("?")[0] });
       const explorer = GraphiQLPluginExplorer.explorerPlugin();
+      // A first visit (no tabs in the browser's storage) opens the examples, after a ?q= query if
+      // there is one; GraphiQL then keeps the tabs, and finds the one `query` names again.
+      const examples = EXAMPLE_TABS.map((query) => ({ query }));
+      const defaultTabs = parameters.q ? [{ query: parameters.q, variables: parameters.variables }, ...examples] : examples;
 
       function MoviegraphGraphiQL() {
-        const [query, setQuery] = React.useState(parameters.q || DEFAULT_QUERY);
+        const [query, setQuery] = React.useState(parameters.q || EXAMPLE_TABS[0]);
         const [variables, setVariables] = React.useState(parameters.variables);
         return React.createElement(GraphiQL, {
           fetcher,
           plugins: [explorer],
+          visiblePlugin: explorer,
+          defaultTabs,
           query,
           variables,
           onEditQuery: (value) => { setQuery(value); updateURL({ q: value }); },
@@ -245,9 +305,9 @@ def page(assets_dir: Path = ASSETS_DIR) -> str:
     urls = [asset.url(file) for asset in ASSETS for file in asset.files]
     styles = "\n".join(f'    <link rel="stylesheet" href="{url}" />' for url in urls if url.endswith(".css"))
     scripts = "\n".join(f'    <script src="{url}"></script>' for url in urls if url.endswith(".js"))
-    # json.dumps makes the query a JS string literal; "</" is escaped so it cannot close the <script>.
-    query = json.dumps(DEFAULT_QUERY).replace("</", "<\\/")
-    return _PAGE.replace("__STYLES__", styles).replace("__SCRIPTS__", scripts).replace("__DEFAULT_QUERY__", query)
+    # json.dumps makes the queries a JS array literal; "</" is escaped so it cannot close the <script>.
+    tabs = json.dumps(EXAMPLE_TABS).replace("</", "<\\/")
+    return _PAGE.replace("__STYLES__", styles).replace("__SCRIPTS__", scripts).replace("__EXAMPLE_TABS__", tabs)
 
 
 class _VersionedStaticFiles(StaticFiles):

@@ -1,8 +1,11 @@
 """The Strawberry ASGI app for /graphql, with a typed per-request context and the offline GraphiQL;
-it tells the request log and the metrics what each request asked (GraphQLOutcome)."""
+it runs persisted queries (api/persisted_queries.py) and batches within the limits, answers as
+GraphQL over HTTP says (api/graphql_http.py), and tells the request log and the metrics what each
+request asked (GraphQLOutcome)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,10 +28,15 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.types import ExecutionResult
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from api import graphiql, request_json
+from api.graphql_http import GRAPHQL_RESPONSE, Exchange, finish, negotiate
 from api.limits import TokenBuckets, error_body, rate_key, too_many
+from api.persisted_queries import PersistedQueries, PersistedQueryProblem
+from schema import MoviegraphSchema, default_schema
 from schema.context import Context
 from schema.cost import LongestLists, estimate
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
@@ -36,6 +44,12 @@ from schema.errors import code_parse_errors, is_unexpected, masked
 
 # Client-supplied operation names are free text: the log keeps this much of one.
 MAX_OPERATION_NAME = 100
+
+
+def schema_hash() -> str:
+    """The first 12 hex digits of the SHA-256 of the schema's SDL (schema.graphql's text): two
+    builds serve the same schema exactly when these agree (`moviegraph --version`)."""
+    return hashlib.sha256(default_schema().as_str().encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -124,44 +138,91 @@ class CostRateLimit(SchemaExtension):
         yield
 
 
-# Strawberry's own refusals (a non-JSON content type, batching, a non-object `variables`...) by status.
+# Strawberry's own refusals (a non-JSON content type, a non-object `variables`...) by status.
 HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 
 class RequestRefused(HTTPException):
     """An HTTP-level refusal answered as GraphQL errors, with `code` and the limit's `maximum`."""
 
-    def __init__(self, status_code: int, code: str, reason: str, maximum: int | None = None) -> None:
+    def __init__(self, status_code: int, code: str, reason: str, maximum: int | None = None,
+                 headers: dict[str, str] | None = None, extra: dict[str, object] | None = None) -> None:
         super().__init__(status_code, reason)
         self.code = code
-        self.maximum = maximum
+        self.extra = {**({"maximum": maximum} if maximum is not None else {}), **(extra or {})}
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """What the view needs beyond the schema: persisted queries, the request buckets a batch's
+    further operations take from, the batch bound and the public answers' max-age."""
+
+    persisted: PersistedQueries
+    buckets: TokenBuckets | None = None
+    max_batch: int = 10
+    max_age: int = 60
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Refused before execution began (spec: no `data`): parse, validation, variables, a persisted
+    query, the cost limit. A field error has a path; a root field's null answers `data: null` with one."""
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors or [])
 
 
 class MoviegraphGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: MoviegraphSchema, options: HttpOptions | None = None) -> None:
+        super().__init__(schema)
+        self.options = options or HttpOptions(PersistedQueries("auto", {}, max_entries=1_000, max_bytes=2 * 1024 * 1024))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Strawberry answers its HTTPExceptions in plain text; clients read GraphQL errors.
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
+        exchange = Exchange.of(request)
+        exchange.media_type = negotiate(request.headers.get("accept"))
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as exc:
-            code = exc.code if isinstance(exc, RequestRefused) else HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
-            extra = {"maximum": exc.maximum} if isinstance(exc, RequestRefused) and exc.maximum is not None else None
-            response = Response(error_body(scope["path"], code, exc.reason, extra), status_code=exc.status_code,
-                                media_type="application/json")
+            refused = exc if isinstance(exc, RequestRefused) else None
+            code = refused.code if refused else HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            exchange.errors = True
+            response = Response(error_body(scope["path"], code, exc.reason, refused.extra if refused else None),
+                                status_code=exc.status_code, headers=refused.headers if refused else None)
+        if not isinstance(response, HTMLResponse):  # GraphiQL's page is no GraphQL answer
+            response = finish(request, response, self.options.max_age)
         await response(scope, receive, send)
+
+    def is_request_allowed(self, request: BaseRequestProtocol) -> bool:
+        if request.method not in ("GET", "POST"):
+            raise RequestRefused(405, "METHOD_NOT_ALLOWED", "GraphQL is sent by GET or POST", headers={"allow": "GET, POST"})
+        return True
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET with only a persisted query's hash is a query, not a browser asking for GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
 
     def parse_json(self, data: str | bytes) -> object:
         try:
             value = request_json.loads(data)
         except request_json.BadJson as exc:
             raise RequestRefused(400, exc.code, str(exc), exc.maximum) from None
-        # Bytes are the request body (query parameters come as text): an object, or a list that
-        # Strawberry refuses as a batch. A bare "x", 5 or null reached `data.get` and a 500.
-        if isinstance(data, bytes) and not isinstance(value, (dict, list)):
-            raise RequestRefused(400, "BODY_NOT_AN_OBJECT", "the request body must be a JSON object with a `query`")
-        return value
+        if not isinstance(data, bytes):  # a query parameter (variables, extensions)
+            return value
+        # The request body: an object, or a batch of them. A bare "x", 5 or null reached `data.get` and a 500.
+        if isinstance(value, list):
+            if not self.options.max_batch:
+                raise RequestRefused(400, "BATCHING_DISABLED", "batching is off on this server (MOVIEGRAPH_MAX_BATCH=0): send one operation")
+            if not 0 < len(value) <= self.options.max_batch:
+                raise RequestRefused(400, "BATCH_TOO_LARGE", f"a batch holds 1 to {self.options.max_batch} operations, not {len(value)}",
+                                     self.options.max_batch)
+            if all(isinstance(item, dict) for item in value):
+                return value
+        elif isinstance(value, dict):
+            return value
+        raise RequestRefused(400, "BODY_NOT_AN_OBJECT", "the request body must be a JSON object with a `query` (or an array of them)")
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
         # Bodies are small (MOVIEGRAPH_MAX_BODY_BYTES): compression saves little and a decompression
@@ -169,15 +230,55 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         encoding = request.headers.get("content-encoding", "identity").strip().lower()
         if encoding != "identity":
             raise RequestRefused(415, "UNSUPPORTED_CONTENT_ENCODING", "request bodies are not decoded: send them without Content-Encoding")
+        if request.method == "POST" and "application/json" not in (request.content_type or ""):
+            raise RequestRefused(415, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json (or a GET with ?query=)")
         data = await super().parse_http_body(request)
+        items = data if isinstance(data, list) else [data]
         # Strawberry checks query, variables and extensions but passes any operationName on, and
         # graphql-core then fails on a dict or list with an internal message.
-        if any(not isinstance(item.operation_name, (str, type(None))) for item in (data if isinstance(data, list) else [data])):
+        if any(not isinstance(item.operation_name, (str, type(None))) for item in items):
             raise RequestRefused(400, "BAD_REQUEST", "operationName must be a string or null")
         return data
 
+    async def execute_operation(self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+                                request_data: GraphQLRequestData | list[GraphQLRequestData], context: Context, root_value: None,
+                                sub_response: Response) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if isinstance(request_data, list):
+            # The request limit took one token; each further operation of a batch takes its own
+            # (and each pays its cost: CostRateLimit runs per operation).
+            Exchange.of(request).batch = True
+            buckets = self.options.buckets
+            wait = buckets.take(rate_key(request.scope), len(request_data) - 1) if buckets and len(request_data) > 1 else 0.0
+            if wait:
+                message, extensions = too_many(wait)
+                raise RequestRefused(429, "RATE_LIMITED", message, headers={"retry-after": str(extensions["retryAfter"])},
+                                     extra={"retryAfter": extensions["retryAfter"]})
+        return await super().execute_operation(request, request_adapter, request_data, context, root_value, sub_response)
+
+    async def execute_single(self, request: Request, request_adapter: AsyncHTTPRequestAdapter, sub_response: Response,
+                             context: Context, root_value: None, request_data: GraphQLRequestData) -> ExecutionResult:
+        exchange = Exchange.of(request)
+        try:
+            query, keep = self.options.persisted.resolve(request_data.query, request_data.extensions)
+        except PersistedQueryProblem as problem:
+            exchange.operations.append((request_data.query, request_data.operation_name, request_data.variables))
+            return ExecutionResult(data=None, errors=[GraphQLError(str(problem), extensions={"code": problem.code})])
+        request_data.query = query
+        exchange.operations.append((query, request_data.operation_name, request_data.variables))
+        try:
+            result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):  # a mutation over GET: the spec's 405
+                raise RequestRefused(405, "METHOD_NOT_ALLOWED", f"{exc.reason}: send it with POST", headers={"allow": "POST"}) from None
+            raise
+        if keep and query is not None and not _is_request_error(result):
+            self.options.persisted.remember(keep, query)  # it parsed and validated: worth keeping
+        return result
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        return Context.for_request(request)
+        context = Context.for_request(request)
+        request.state.context = context
+        return context
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         # An exception escaping an extension's hook (a validation rule's crash) bypasses MaskErrors:
@@ -189,17 +290,24 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         if isinstance(outcome, GraphQLOutcome):
             outcome.error_codes = [str((error.extensions or {}).get("code")) for error in result.errors or []]
             outcome.cost = (result.extensions or {}).get("cost", {}).get("requested")
-        return await super().process_result(request, result)
+        exchange = Exchange.of(request)
+        exchange.errors = exchange.errors or bool(result.errors)
+        answer = await super().process_result(request, result)
+        if _is_request_error(result):
+            exchange.request_errors += 1
+            if exchange.media_type == GRAPHQL_RESPONSE:
+                answer.pop("data", None)
+        return answer
 
     def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response) -> Response:
-        errors = response_data.get("errors") if isinstance(response_data, dict) else None
-        for error in errors if isinstance(errors, list) else []:
-            extensions = (error.get("extensions") if isinstance(error, dict) else None) or {}
-            # The cost limit or a user's write quota: 429 with Retry-After, as the request limit answers.
-            if extensions.get("code") == "RATE_LIMITED":
-                sub_response.status_code = 429
-                sub_response.headers["retry-after"] = str(extensions["retryAfter"])
-                break
+        for answer in response_data if isinstance(response_data, list) else [response_data]:
+            errors = answer.get("errors")
+            for error in errors if isinstance(errors, list) else []:
+                extensions = (error.get("extensions") if isinstance(error, dict) else None) or {}
+                # The cost limit or a user's write quota: 429 with Retry-After, as the request limit answers.
+                if extensions.get("code") == "RATE_LIMITED":
+                    sub_response.status_code = 429
+                    sub_response.headers["retry-after"] = str(extensions["retryAfter"])
         return super().create_response(response_data, sub_response)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:

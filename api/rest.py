@@ -56,7 +56,8 @@ async def predicted_ratings(request: Request) -> JSONResponse:
             "items is required, e.g. ?items=101,131,162: movie ids of the ratings source the catalogue was "
             "built from (ml-100k item ids on an ml-100k catalogue, MovieLens movieIds otherwise)"
         )
-    items = _ids(request.query_params["items"], "movie")
+    # Not "movie": these are the ratings source's numbers, which a Movie's global id (a TMDB id) is not.
+    items = _ids(request.query_params["items"], "ratings-source movie")
     check_item_count(len(items))
     runtime = Runtime.of(request)
     scorer = runtime.require_scorer()

@@ -52,7 +52,17 @@ class Settings:
     rate_cost: float = 1_000.0
     deadline_seconds: float = 5.0  # a request still running then is stopped (SQL interrupted) and answered TIMEOUT
     db_readers: int = 4  # read connections to the catalogue: statements that run at once
-    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API ("*" for any); comma-separated
+    # Browser origins allowed to call the API, comma-separated: exact (https://app.example), a port
+    # or subdomain pattern (http://localhost:*, https://*.example.org), or "*" for any (api/cors.py).
+    cors_origins: tuple[str, ...] = ()
+    cors_credentials: bool = False  # let browsers send cookies (Access-Control-Allow-Credentials); never with "*"
+    # GraphQL over HTTP (api/graphql_app.py, api/persisted_queries.py, api/http_caching.py).
+    max_batch: int = 10  # operations in one batched request (a JSON array); 0 turns batching off
+    persisted_queries: str = "auto"  # "auto" (Apollo's APQ), "only" (registered hashes only) or "off"
+    persisted_queries_file: str = ""  # registered queries (`moviegraph queries register`); "" for one beside the catalogue
+    persisted_query_max_entries: int = 1_000  # automatic persisted queries held per process (least recently used go)
+    persisted_query_max_bytes: int = 2 * 1024 * 1024  # and their text, in bytes
+    cache_max_age: int = 60  # seconds a browser or CDN may reuse a catalogue-only GET answer; 0: revalidate each time
     introspection: bool = True  # off: clients (GraphiQL too) cannot load the schema
     # The HTTP edge (api/http_protocol.py, api/body_reader.py, api/hosts.py).
     max_header_bytes: int = 16 * 1024  # request line and headers; a JWT and a few cookies fit in 4 KiB
@@ -139,10 +149,23 @@ class Settings:
                 raise SettingsError(f"allowed_hosts: {host!r} is not a host name like api.example.org, *.example.org or *")
         self._validate_auth()
         check_image_base(self.tmdb_image_base)
+        self._validate_http()
+
+    def _validate_http(self) -> None:
+        from api.cors import origin_pattern  # api/cors.py imports nothing of this module
+
         for origin in self.cors_origins:
-            # A browser's Origin header is scheme://host[:port], never with a path or a trailing slash.
-            if origin != "*" and not (origin.startswith(("http://", "https://")) and "/" not in origin.split("://", 1)[1]):
-                raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://example.org (or *)")
+            if origin_pattern(origin) is None:
+                raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://example.org, "
+                                    "http://localhost:* or https://*.example.org (or *)")
+        if self.cors_credentials and "*" in self.cors_origins:
+            raise SettingsError("MOVIEGRAPH_CORS_CREDENTIALS needs the origins named: with \"*\" any site could act with a user's cookies")
+        if self.persisted_queries not in ("auto", "only", "off"):
+            raise SettingsError(f"MOVIEGRAPH_PERSISTED_QUERIES must be auto, only or off, not {self.persisted_queries!r}")
+        if not 0 <= self.max_batch <= 100:
+            raise SettingsError(f"MOVIEGRAPH_MAX_BATCH must be 0 (off) to 100, not {self.max_batch}")
+        if self.persisted_query_max_entries < 1 or self.persisted_query_max_bytes < 1 or self.cache_max_age < 0:
+            raise SettingsError("persisted_query_max_entries and persisted_query_max_bytes must be positive, cache_max_age 0 or more")
 
     def _validate_model_store(self) -> None:
         if "://" in self.model_uri:
@@ -198,6 +221,9 @@ class Settings:
     @property
     def token_algorithms(self) -> frozenset[str]:
         return frozenset(self.jwt_algorithms or (("HS256",) if self.jwt_secret else DEFAULT_KEY_SET_ALGORITHMS))
+
+    def persisted_queries_path(self) -> Path:
+        return Path(self.persisted_queries_file) if self.persisted_queries_file else self.db_path.with_name("persisted-queries.json")
 
     def identity_db(self) -> Path:
         return Path(self.identity_db_path) if self.identity_db_path else self.db_path.with_name("identities.sqlite3")

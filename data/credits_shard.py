@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
+from data import progress
 from data.database import BulkWriter
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport
@@ -38,7 +37,7 @@ def build_credits_shard(credits: Path, shard: Path, show_progress: bool) -> Shar
     cast: list[tuple[object, ...]] = []
     crew: list[tuple[object, ...]] = []
     rows = md.read_credits(credits, report)
-    for row in tqdm(rows, desc=credits.name, unit=" rows", disable=not show_progress, position=1, leave=False):
+    for row in progress.bar(rows, desc=credits.name, show=show_progress, unit=" rows", position=1):
         if row.movie_id in seen:
             report.reject("duplicate id")
             continue

@@ -23,6 +23,9 @@ from data import tables  # noqa: F401  (registers the tables on SQLModel.metadat
 from data.files import fsync_directory
 
 _DIALECT = sqlite_dialect.dialect()
+# Rows per multi-row INSERT: 200 x 4 columns stays under 999 variables, the limit of old SQLite builds.
+ROWS_PER_STATEMENT = 200
+ANALYZE_ROWS = 200_000
 
 
 def columns(table: str) -> list[str]:
@@ -48,6 +51,27 @@ class BulkWriter:
         quoted = ", ".join(f'"{name}"' for name in names)
         marks = ", ".join("?" for _ in names)
         self.conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
+
+    def insert_columns(self, table: str, names: Sequence[str], columns: Sequence[list[Any]]) -> None:
+        """Inserts the rows of aligned `columns` (one list per name), ROWS_PER_STATEMENT to a statement:
+        binding one row per statement costs ~3x as much per row (26M ratings: minutes, not a minute)."""
+        count = len(columns[0]) if columns else 0
+        width = len(names)
+        flat: list[Any] = [None] * (count * width)
+        for position, column in enumerate(columns):
+            flat[position::width] = column
+        whole = count - count % ROWS_PER_STATEMENT
+        step = ROWS_PER_STATEMENT * width
+        quoted = ", ".join(f'"{name}"' for name in names)
+        row = "(" + ", ".join("?" for _ in names) + ")"
+        self.conn.executemany(
+            f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([row] * ROWS_PER_STATEMENT)}',
+            (flat[start : start + step] for start in range(0, whole * width, step)),
+        )
+        self.conn.executemany(
+            f'INSERT INTO "{table}" ({quoted}) VALUES {row}',
+            (flat[start : start + width] for start in range(whole * width, count * width, width)),
+        )
 
     def measure(self, statement: Select[Any]) -> dict[str, Any]:
         """The one row `statement` gives over the rows inserted so far, by column name."""
@@ -79,6 +103,9 @@ class BulkWriter:
         for statement in fts_ddl:
             self.conn.execute(statement)
         self.conn.execute("COMMIT")
+        # Statistics from a bounded sample of each index: exact for every table of the shipped sample
+        # and ratings_small, estimated for 26M ratings (a full ANALYZE scans each of their indexes).
+        self.conn.execute(f"PRAGMA analysis_limit = {ANALYZE_ROWS}")
         self.conn.execute("ANALYZE")
         # The served database runs in WAL mode so readers never block on a writer.
         self.conn.execute("PRAGMA journal_mode = WAL")

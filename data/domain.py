@@ -3,6 +3,8 @@ bounds on a request's items. Defined once here, at the bottom, so no layer reach
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from typing import Literal
 
@@ -35,15 +37,64 @@ MAX_ITEMS = 1_000  # movies per predicted-ratings request or likes per recommend
 MAX_QUERY_COST = 10_000
 
 
-def parse_id(value: object, kind: str) -> int:
-    """A client's id (a GraphQL ID, a URL segment) as an int; BadInput unless a positive integer below 2^63."""
+# Relay global ids (schema/node.py): base64 of "<GraphQL type>:<source id>", as strawberry.relay
+# writes them. Which types' global ids an argument taking this kind of id accepts: a Director is
+# the Person of the same TMDB id, so either names them.
+GLOBAL_ID_TYPES: dict[str, tuple[str, ...]] = {
+    "movie": ("Movie",),
+    "user": ("User",),
+    "person": ("Person", "Director"),
+    "director": ("Director", "Person"),
+    "company": ("Company",),
+    "collection": ("Collection",),
+    "genre": ("Genre",),
+    "keyword": ("Keyword",),
+}
+MAX_GLOBAL_ID_CHARS = 100  # the longest type name and a local id of MAX_ID_DIGITS, base64, with room
+
+
+def encode_global_id(type_name: str, local_id: object) -> str:
+    return base64.b64encode(f"{type_name}:{local_id}".encode()).decode()
+
+
+def decode_global_id(value: object) -> tuple[str, str] | None:
+    """(type name, source id) of a global id; None for anything that is not one."""
     text = str(value)
+    if len(text) > MAX_GLOBAL_ID_CHARS:
+        return None
+    try:
+        decoded = base64.b64decode(text.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    type_name, colon, local = decoded.partition(":")
+    return (type_name, local) if colon and type_name.isidentifier() and local else None
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return repr(value) if len(text) <= 40 else f"{text[:40]!r}... ({len(text):,} characters)"
+
+
+def parse_id(value: object, kind: str) -> int:
+    """A client's id of a `kind` (a GraphQL ID, a URL segment) as an int: the plain source number
+    (a positive integer below 2^63) or the global id of a type GLOBAL_ID_TYPES allows; else BadInput."""
+    text = str(value)
+    if not _is_number(text):
+        decoded = decode_global_id(text)
+        if decoded is None or not _is_number(decoded[1]):
+            accepted = " or ".join(GLOBAL_ID_TYPES.get(kind, ()))
+            also = f", or the global id of a {accepted}" if accepted else ""
+            raise BadInput(f"{kind} id must be a positive integer below 2^63{also}, not {_shown(value)}")
+        type_name, text = decoded
+        if type_name not in GLOBAL_ID_TYPES.get(kind, ()):
+            raise BadInput(f"{kind} id: {_shown(value)} is the global id of a {type_name}, not of a {kind}")
+    return int(text)
+
+
+def _is_number(text: str) -> bool:
     # isascii: str.isdigit also accepts other scripts' digits ("١٢"). The length first: int() of
     # over 4,300 digits raises (Python's guard against quadratic conversion), of fewer it is slow.
-    if not (len(text) <= MAX_ID_DIGITS and text.isascii() and text.isdigit() and int(text) <= MAX_ID):
-        shown = repr(value) if len(text) <= 40 else f"{text[:40]!r}... ({len(text):,} characters)"
-        raise BadInput(f"{kind} id must be a positive integer below 2^63, not {shown}")
-    return int(text)
+    return len(text) <= MAX_ID_DIGITS and text.isascii() and text.isdigit() and int(text) <= MAX_ID
 
 
 def is_stars(value: float) -> bool:

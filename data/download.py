@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from tqdm import tqdm
-
+from data import progress
 from data.errors import ChecksumError, DownloadError
 from data.files import fsync_directory
 
@@ -89,7 +88,7 @@ def _download(url: str, sink: IO[bytes], digest: Any, show_progress: bool, timeo
         with urllib.request.urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             expected = int(length) if length and length.isdigit() else None
-            with tqdm(total=expected, desc=label, unit="B", unit_scale=True, unit_divisor=1024, disable=not show_progress, leave=False) as bar:
+            with progress.counter(desc=label, show=show_progress, total=expected, unit="B", unit_scale=True, unit_divisor=1024) as bar:
                 while chunk := response.read(_CHUNK):
                     digest.update(chunk)
                     sink.write(chunk)

@@ -6,6 +6,7 @@ Movies come first because every later file is checked against the set of loaded 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -14,22 +15,26 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 import pycountry
-from tqdm import tqdm
+from sqlalchemy import func, select
 
-from data import longest_lists, movielens_sources
+from data import live_ratings, longest_lists, movielens_sources, progress
 from data.credits_shard import build_credits_shard, copy_credits_shard
 from data.database import BulkWriter, atomic_database, columns, remove_database_files
 from data.errors import IngestError
+from data.rating_rows import write_ratings
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
-from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, PERSON_MOVIES_FILL, RATINGS_ID_SPACE
+from data.readers.ratings_columns import RatingColumns, read_columns
+from data.tables import MOVIE_FTS_DDL, MOVIE_FTS_FILL, PERSON_MOVIES_FILL, RATINGS_ID_SPACE, Rating
 from data.text import fold
 
-RatingsSource = Literal["ratings-small", "ml-latest-small", "ml-100k"]
-RATINGS_SOURCES: tuple[RatingsSource, ...] = ("ratings-small", "ml-latest-small", "ml-100k")
+RatingsSource = Literal[
+    "ratings-small", "ratings", "ml-latest-small", "ml-100k", "ml-1m", "ml-10m", "ml-20m", "ml-25m", "ml-32m", "ml-latest"
+]
+RATINGS_SOURCES: tuple[RatingsSource, ...] = get_args(RatingsSource)
 _BATCH = 20_000
 T = TypeVar("T")
 TupleT = TypeVar("TupleT", bound=tuple[object, ...])
@@ -49,7 +54,7 @@ class IngestResult:
 
 
 def _progress(rows: Iterable[T], label: str, show: bool) -> Iterator[T]:
-    yield from tqdm(rows, desc=label, unit=" rows", disable=not show, mininterval=0.5, leave=False)
+    yield from progress.bar(rows, desc=label, show=show, unit=" rows", mininterval=0.5)
 
 
 # TMDB's own codes outside ISO 639-1.
@@ -165,27 +170,13 @@ class _Catalogue:
         self.movielens_links |= mapping
         return report, mapping
 
-    def load_ratings(
-        self, ratings: Iterable[tuple[int, int, float, int]], report: FileReport, to_movie: dict[int, int]
-    ) -> FileReport:
-        """Ratings keyed by a source item id, mapped to catalogue movies through `to_movie`."""
-        kept: dict[tuple[int, int], tuple[float, int]] = {}
-        for user, item, rating, stamp in _progress(ratings, report.name, self.show):
-            movie = to_movie.get(item)
-            if movie is None:
-                report.reject("movie not in the catalogue")
-            elif (user, movie) in kept:
-                # Two source items linked to one movie: keep the newer rating.
-                report.reject("duplicate rating")
-                if stamp > kept[(user, movie)][1]:
-                    kept[(user, movie)] = (rating, stamp)
-            else:
-                kept[(user, movie)] = (rating, stamp)
-                report.loaded += 1
-        users = sorted({user for user, _ in kept})
-        if "user" not in self.counts:
-            self.add("user", [(user,) for user in users], ["id"])
-        self.add("rating", [(u, m, r, s) for (u, m), (r, s) in kept.items()])
+    def load_ratings(self, blocks: Iterable[RatingColumns], report: FileReport, to_movie: dict[int, int]) -> FileReport:
+        """Ratings keyed by a source item id, mapped to catalogue movies through `to_movie`; the
+        users too, unless a source's own user file came first."""
+        written = write_ratings(self.writer, _progress(blocks, report.name, self.show), report, to_movie,
+                                add_users="user" not in self.counts)
+        self.counts["user"] = self.counts.get("user", 0) + written.users
+        self.counts["rating"] = self.counts.get("rating", 0) + written.ratings
         return report
 
     def write_entities(self) -> None:
@@ -216,8 +207,10 @@ def ingest(
     ratings: RatingsSource = "ratings-small",
     movielens: str | None = None,
     show_progress: bool = True,
+    keep_ratings: bool = False,
 ) -> IngestResult:
-    """Builds the catalogue at `db_path`; the previous file stays in place if anything fails."""
+    """Builds the catalogue at `db_path`; the previous file stays in place if anything fails.
+    `keep_ratings` carries the previous catalogue's live ratings over (data/live_ratings.py)."""
     if not movies_dataset.is_dir():
         raise IngestError(f"{movies_dataset} is not a directory")
     if ratings not in RATINGS_SOURCES:
@@ -228,7 +221,9 @@ def ingest(
     credits_path = find_file(movies_dataset, "credits.csv")
     keywords_path = find_file(movies_dataset, "keywords.csv")
     spawn = multiprocessing.get_context("spawn")
-    with atomic_database(db_path) as temporary, ProcessPoolExecutor(1, mp_context=spawn) as pool:
+    # The outer stack ends after atomic_database's rename: the old catalogue's write lock, taken
+    # for a carry-over, is held until the new file has replaced it.
+    with contextlib.ExitStack() as lock, atomic_database(db_path) as temporary, ProcessPoolExecutor(1, mp_context=spawn) as pool:
         shard = temporary.with_name(temporary.name + ".credits")
         writer = BulkWriter(temporary)
         try:
@@ -246,6 +241,10 @@ def ingest(
                 shard_result = credits.result()
                 catalogue.counts |= copy_credits_shard(writer, shard, shard_result, catalogue.movie_ids)
                 reports.insert(1, shard_result.report)
+            if keep_ratings:
+                live = lock.enter_context(live_ratings.held(db_path))
+                reports.append(live_ratings.carry_over(writer.conn, live, catalogue.movie_ids, ratings))
+                catalogue.counts["rating"] = writer.measure(select(func.count().label("n")).select_from(Rating))["n"]
             facts |= {
                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "movies_dataset": str(movies_dataset),
@@ -273,9 +272,11 @@ def _load_ratings(
     reports: list[FileReport],
 ) -> dict[str, str]:
     """Loads the chosen ratings source; returns facts worth recording (e.g. the link rate)."""
-    if source == "ratings-small":
-        path = _required(movies_dataset, "ratings_small.csv")
+    if source in ("ratings-small", "ratings"):
+        # ratings_small.csv and the full ratings.csv of The Movies Dataset: its links.csv's movieIds.
+        path = _required(movies_dataset, "ratings_small.csv" if source == "ratings-small" else "ratings.csv")
         report = FileReport(path.name)
-        reports.append(catalogue.load_ratings(md.read_ratings(path, report), report, movielens_to_movie))
+        reports.append(catalogue.load_ratings(read_columns(path, report), report, movielens_to_movie))
         return {RATINGS_ID_SPACE: "movielens"}
-    return movielens_sources.load(catalogue, source, movielens, reports, movies_dataset=movies_dataset)
+    return movielens_sources.load(catalogue, source, movielens, reports, movies_dataset=movies_dataset,
+                                  movielens_to_movie=movielens_to_movie)

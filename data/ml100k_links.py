@@ -67,7 +67,7 @@ def link_items(conn: sqlite3.Connection, items: Iterable[ml100k.Item], bridge: P
     """Links each item to a catalogue movie (the `movie` table of `conn`) where one is certain."""
     through_bridge = _bridge_index(bridge) if bridge else None
     by_imdb = _catalogue_by_imdb(conn)
-    direct = _catalogue_index(conn)
+    direct = catalogue_index(conn)
     to_movie: dict[int, int] = {}
     bridged = 0
     for item in items:
@@ -139,7 +139,8 @@ def _catalogue_by_imdb(conn: sqlite3.Connection) -> dict[int, int]:
     return {int(imdb[2:]): movie_id for imdb, movie_id in rows if imdb[2:].isdigit()}
 
 
-def _catalogue_index(conn: sqlite3.Connection) -> TitleIndex:
+def catalogue_index(conn: sqlite3.Connection) -> TitleIndex:
+    """The catalogue's titles and original titles, with their year, -> movie ids."""
     index = TitleIndex()
     for movie_id, title, original_title, year in conn.execute("SELECT id, title, original_title, year FROM movie WHERE year IS NOT NULL"):
         index.add(title, year, movie_id)

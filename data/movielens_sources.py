@@ -1,15 +1,21 @@
-"""The MovieLens ratings sources besides ratings_small: ml-latest-small and MovieLens 100K.
+"""The MovieLens ratings sources besides The Movies Dataset's own: the releases people download.
 
-ml-latest-small uses links.csv's movieId numbering, so its ratings map to TMDB ids through its
-own links.csv, which then also updates the stored movieId links (the REST route takes the
-ratings' ids). ml-100k items have a numbering of their own that no links file knows: they are
-linked by `data.ml100k_links` (titles, IMDb titles and year) and the links stored in ml100klink.
+- ratings.csv + links.csv (ml-latest-small, ml-20m, ml-25m, ml-32m, ml-latest): links.csv's
+  movieId numbering, so the ratings map to TMDB ids through the release's own links.csv, which
+  then also updates the stored movieId links (the REST route takes the ratings' ids).
+- ratings.dat + movies.dat (ml-1m, ml-10m): MovieLens movieIds too, but no links file: a movie
+  maps through the movies dataset's links.csv, else through its title and year (the linker of
+  `data.ml100k_links`, over the catalogue's titles).
+- ml-100k: items have a numbering of their own that no links file knows: they are linked by
+  `data.ml100k_links` (titles, IMDb titles and year) and the links stored in ml100klink.
 
 Where things are looked for:
 - ml-100k: `movielens` is its directory, its zip, or an http(s) URL of the official zip; by
   default the official URL. Downloads are cached in `downloads/` beside the database.
-- ml-latest-small (as a source, when `movielens` is None, and as the ml-100k bridge): a directory
-  `ml-latest-small` beside the ml-100k directory or zip, or beside the movies-dataset directory.
+- the others: `movielens` is the release's unpacked directory (its ratings file may be gzipped);
+  by default a directory named as the official zip unpacks (`ml-1m`, `ml-10M100K`, `ml-20m`, ...)
+  beside the movies-dataset directory. ml-latest-small also serves as the ml-100k bridge, found
+  beside the ml-100k directory or zip, or beside the movies-dataset directory.
 """
 
 from __future__ import annotations
@@ -21,13 +27,19 @@ from typing import Protocol
 from data.database import BulkWriter
 from data.download import ML_100K, fetch
 from data.errors import IngestError
-from data.ml100k_links import ML_LATEST_SMALL, find_bridge, link_items
+from data.ml100k_links import ML_LATEST_SMALL, catalogue_index, find_bridge, link_items
 from data.readers import movielens_100k as ml100k
+from data.readers import movielens_dat as dat
 from data.readers import movielens_latest as latest
 from data.readers._common import FileReport
+from data.readers.ratings_columns import RatingColumns, blocks_of, read_columns
 from data.tables import RATINGS_ID_SPACE
 
 Rating = tuple[int, int, float, int]
+# Source name -> the directory names its official zip unpacks to (ml-10m's is ml-10M100K).
+CSV_RELEASES = {ML_LATEST_SMALL: (ML_LATEST_SMALL,), "ml-20m": ("ml-20m",), "ml-25m": ("ml-25m",),
+                "ml-32m": ("ml-32m",), "ml-latest": ("ml-latest",)}
+DAT_RELEASES = {"ml-1m": ("ml-1m",), "ml-10m": ("ml-10M100K", "ml-10m")}
 
 
 class Catalogue(Protocol):
@@ -42,7 +54,7 @@ class Catalogue(Protocol):
 
     def map_links(self, path: Path, report: FileReport) -> dict[int, int]: ...
 
-    def load_ratings(self, ratings: Iterable[Rating], report: FileReport, to_movie: dict[int, int]) -> FileReport: ...
+    def load_ratings(self, blocks: Iterable[RatingColumns], report: FileReport, to_movie: dict[int, int]) -> FileReport: ...
 
 
 def load(
@@ -52,24 +64,35 @@ def load(
     reports: list[FileReport],
     *,
     movies_dataset: Path | None = None,
+    movielens_to_movie: dict[int, int] | None = None,
 ) -> dict[str, str]:
-    """Loads the ratings of `source` (and ml-100k's users); returns facts for the ingest info table."""
-    if source == ML_LATEST_SMALL:
-        return _load_latest_small(catalogue, _latest_small_directory(movielens, movies_dataset), reports)
+    """Loads the ratings of `source` (and ml-100k's users); returns facts for the ingest info table.
+    `movielens_to_movie` is the movies dataset's links (movieId -> movie), which ml-1m/ml-10m go through."""
+    if source in CSV_RELEASES:
+        return _load_csv_release(catalogue, source, _release_directory(source, movielens, movies_dataset), reports)
+    if source in DAT_RELEASES:
+        directory = _release_directory(source, movielens, movies_dataset)
+        return _load_dat_release(catalogue, source, directory, movielens_to_movie or {}, reports)
     if source == "ml-100k":
         location = _ml100k_location(movielens, catalogue)
         bridge = find_bridge([location.parent, movies_dataset.parent if movies_dataset else None])
         return _load_100k(catalogue, location, bridge, reports)
-    raise IngestError(f"unknown MovieLens source {source!r}; choose {ML_LATEST_SMALL} or ml-100k")
+    choices = ", ".join([*CSV_RELEASES, *DAT_RELEASES, "ml-100k"])
+    raise IngestError(f"unknown MovieLens source {source!r}; choose one of {choices}")
 
 
-def _latest_small_directory(movielens: str | None, movies_dataset: Path | None) -> Path:
+def _release_directory(source: str, movielens: str | None, movies_dataset: Path | None) -> Path:
     if movielens is not None:
-        return Path(movielens).expanduser()
-    found = find_bridge([movies_dataset.parent if movies_dataset else None])
-    if found is None:
-        raise IngestError(f"no {ML_LATEST_SMALL} directory beside the movies dataset; pass it with --movielens DIR")
-    return found
+        path = Path(movielens).expanduser()
+        if not path.is_dir():
+            raise IngestError(f"{path} is not a directory; give the unpacked {source} release with --movielens DIR")
+        return path
+    names = CSV_RELEASES.get(source) or DAT_RELEASES[source]
+    if movies_dataset is not None:
+        for name in names:
+            if (movies_dataset.parent / name).is_dir():
+                return movies_dataset.parent / name
+    raise IngestError(f"no {' or '.join(names)} directory beside the movies dataset; pass the unpacked {source} release with --movielens DIR")
 
 
 def _ml100k_location(movielens: str | None, catalogue: Catalogue) -> Path:
@@ -85,16 +108,51 @@ def _ml100k_location(movielens: str | None, catalogue: Catalogue) -> Path:
     return fetch(movielens or ML_100K.url, cache, ML_100K.sha256, show_progress=catalogue.show)
 
 
-def _load_latest_small(catalogue: Catalogue, directory: Path, reports: list[FileReport]) -> dict[str, str]:
+def _load_csv_release(catalogue: Catalogue, source: str, directory: Path, reports: list[FileReport]) -> dict[str, str]:
     links_path, ratings_path = latest.required(directory, "links.csv"), latest.required(directory, "ratings.csv")
-    links_report = FileReport(f"{ML_LATEST_SMALL}/links.csv")
+    links_report = FileReport(f"{source}/links.csv")
     to_movie = catalogue.map_links(links_path, links_report)
     # The ratings' own links win over the movies dataset's where the two disagree.
     catalogue.movielens_links |= to_movie
     reports.append(links_report)
-    ratings_report = FileReport(f"{ML_LATEST_SMALL}/ratings.csv")
-    reports.append(catalogue.load_ratings(latest.read_ratings(ratings_path, ratings_report), ratings_report, to_movie))
+    ratings_report = FileReport(f"{source}/{ratings_path.name}")
+    reports.append(catalogue.load_ratings(read_columns(ratings_path, ratings_report), ratings_report, to_movie))
     return {"movielens": str(directory), RATINGS_ID_SPACE: "movielens"}
+
+
+def _load_dat_release(
+    catalogue: Catalogue, source: str, directory: Path, movielens_to_movie: dict[int, int], reports: list[FileReport]
+) -> dict[str, str]:
+    movies_path, ratings_path = latest.required(directory, "movies.dat"), latest.required(directory, "ratings.dat")
+    movies_report = FileReport(f"{source}/movies.dat")
+    titles = catalogue_index(catalogue.writer.conn)
+    to_movie: dict[int, int] = {}
+    by_title = 0
+    for movie in dat.read_movies(movies_path, movies_report):
+        if movie.id in to_movie:
+            movies_report.reject("duplicate movieId")
+            continue
+        linked = movielens_to_movie.get(movie.id)
+        if linked is None and (linked := titles.find(movie.title, movie.year)) is not None:
+            by_title += 1
+        if linked is None:
+            movies_report.reject("movie not in the catalogue")
+        else:
+            to_movie[movie.id] = linked
+            movies_report.loaded += 1
+    # Their ids are movieIds: the REST route takes them like ratings_small's.
+    catalogue.movielens_links |= to_movie
+    reports.append(movies_report)
+    ratings_report = FileReport(f"{source}/{ratings_path.name}")
+    blocks = read_columns(ratings_path, ratings_report, separator=dat.SEPARATOR, header=False)
+    reports.append(catalogue.load_ratings(blocks, ratings_report, to_movie))
+    return {
+        "movielens": str(directory),
+        RATINGS_ID_SPACE: "movielens",
+        f"{source}_movies_linked": str(movies_report.loaded),
+        f"{source}_movies_linked_by_title": str(by_title),
+        f"{source}_movie_link_rate": _rate(movies_report.loaded, movies_report.read),
+    }
 
 
 def _load_100k(catalogue: Catalogue, location: Path, bridge: Path | None, reports: list[FileReport]) -> dict[str, str]:
@@ -123,7 +181,7 @@ def _load_100k(catalogue: Catalogue, location: Path, bridge: Path | None, report
     ratings_report = FileReport("ml-100k/u.data")
     tally = _LinkTally()
     ratings = tally.linked(ml100k.read_ratings(location, ratings_report), ratings_report, user_ids, to_movie)
-    reports.append(catalogue.load_ratings(ratings, ratings_report, to_movie))
+    reports.append(catalogue.load_ratings(blocks_of(ratings, ratings_report), ratings_report, to_movie))
 
     return {
         RATINGS_ID_SPACE: "ml-100k",

@@ -147,7 +147,7 @@ class _Statements:
         )
 
     def movies(self, order: OrderField, descending: bool) -> SQL:
-        """Each parent's first :n movies in this order, ranked by a window function."""
+        """Each parent's movies at positions :low < position <= :high in this order, ranked by a window function."""
         if (order, descending) not in self._movies:
             self._movies[order, descending] = self._ranked_movies(order, descending)
         return self._movies[order, descending]
@@ -161,7 +161,8 @@ class _Statements:
             .where(m.c.parent_id.in_(json_keys()))
             .subquery()
         )
-        return compile_sql(select(ranked).where(ranked.c.position <= bindparam("n")).order_by(ranked.c.position))
+        window = and_(ranked.c.position > bindparam("low"), ranked.c.position <= bindparam("high"))
+        return compile_sql(select(ranked).where(window).order_by(ranked.c.position))
 
 
 @functools.cache
@@ -206,18 +207,21 @@ async def select_stats(db: Database, entity: Entity[R, K], ids: Sequence[K]) -> 
     return [Stats(r.movie_count, r.total_revenue, r.total_budget, r.average_revenue, r.average_return) if r else empty for r in rows]
 
 
-MovieKey = tuple[Any, int, OrderField, bool]  # (parent id, at most n, order field, descending)
+MovieKey = tuple[Any, int, int, OrderField, bool]  # (parent id, offset, at most n, order field, descending)
 
 
 async def select_movies(db: Database, entity: Entity[Any, Any], keys: Sequence[MovieKey]) -> list[list[MovieRow]]:
-    """Each parent's first n movies in the asked order, one statement per distinct order."""
+    """Each parent's n movies after `offset` in the asked order, one statement per distinct order
+    (spanning the batch's lowest offset to its highest end; each key keeps its own slice)."""
     found: dict[MovieKey, list[MovieRow]] = {}
     by_order: defaultdict[tuple[OrderField, bool], list[MovieKey]] = defaultdict(list)
     for key in keys:
-        by_order[(key[2], key[3])].append(key)
+        by_order[(key[3], key[4])].append(key)
     for (order, descending), group in by_order.items():
         statement = _statements(entity).movies(order, descending)
-        rows = await db.fetch(statement, keys=keys_param({key[0] for key in group}), n=max(key[1] for key in group))
+        low, high = min(key[1] for key in group), max(key[1] + key[2] for key in group)
+        rows = await db.fetch(statement, keys=keys_param({key[0] for key in group}), low=low, high=high)
         per_parent = many_per_key(rows, [key[0] for key in group], lambda row: row.parent_id)
-        found.update({key: movies[: key[1]] for key, movies in zip(group, per_parent, strict=True)})
+        found.update({key: [row for row in movies if key[1] < row.position <= key[1] + key[2]]
+                      for key, movies in zip(group, per_parent, strict=True)})
     return [found[key] for key in keys]

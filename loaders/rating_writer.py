@@ -31,6 +31,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import col
 
 from data.errors import NotFound, WritesUnavailable
+from data.live_ratings import next_stamp
 from data.tables import Movie, Rating, RatingChange, User
 from loaders._common import SQL, compile_sql
 
@@ -60,7 +61,6 @@ _UPSERT_RATING = compile_sql(
 )
 _DELETE_RATING = compile_sql(delete(Rating).where(col(Rating.user_id) == bindparam("user"), col(Rating.movie_id) == bindparam("movie")))
 _NEWEST_STAMP = compile_sql(select(func.max(RatingChange.changed_at)))
-STAMP_STEP = 1e-6  # seconds: the least a stamp exceeds the one before (representable near 2e9)
 _stamp = insert(RatingChange).values(user_id=bindparam("user"), changed_at=bindparam("changed_at"))
 _STAMP_CHANGE = compile_sql(
     _stamp.on_conflict_do_update(index_elements=["user_id"], set_={"changed_at": _stamp.excluded.changed_at})
@@ -135,12 +135,10 @@ class RatingWriter:
         return await self._transaction(write)
 
     async def _stamp_change(self, user_id: int) -> float:
-        # Taken inside the transaction, under SQLite's write lock, and never below the newest stamp
-        # (a clock stepped back): stamps follow commit order, so a training snapshot's newest stamp
-        # says exactly which changes it holds.
+        # Taken inside the transaction, under SQLite's write lock (see next_stamp).
         cursor = await self._connection.execute(_NEWEST_STAMP.text)
         (newest,) = await cursor.fetchone()  # type: ignore[misc]
-        now = max(time.time(), (newest or 0.0) + STAMP_STEP)
+        now = next_stamp(newest, time.time())
         await self._connection.execute(_STAMP_CHANGE.text, {"user": user_id, "changed_at": now})
         return now
 

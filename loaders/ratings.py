@@ -1,4 +1,4 @@
-"""A user's stored ratings, newest first, a page at a time."""
+"""A user's stored ratings: newest first, a page at a time, or by the movies rated."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, func, literal_column, select
 from sqlmodel import col
 
 from data.tables import Rating
-from loaders._common import Database, compile_sql
+from loaders._common import Database, compile_sql, json_keys, keys_param, one_per_key
 from loaders.rows import RatingRow
 
 _PAGE = compile_sql(
@@ -17,6 +17,10 @@ _PAGE = compile_sql(
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
+_OF_MOVIES = compile_sql(
+    select(col(Rating.user_id), col(Rating.movie_id), col(Rating.rating), col(Rating.timestamp))
+    .where(col(Rating.user_id) == bindparam("user"), col(Rating.movie_id).in_(json_keys()))
+)
 _COUNT = compile_sql(select(func.count()).select_from(Rating).where(col(Rating.user_id) == bindparam("user")))
 
 
@@ -25,3 +29,9 @@ async def select_user_ratings(db: Database, user_id: int, offset: int, limit: in
     rows = await db.fetch(_PAGE, user=user_id, offset=offset, limit=limit)
     (total,) = (await db.fetch(_COUNT, user=user_id))[0]
     return rows, int(total)
+
+
+async def select_ratings_of_movies(db: Database, user_id: int, movie_ids: list[int]) -> list[RatingRow | None]:
+    """The user's rating of each movie, in the order asked; None where they rated none."""
+    rows: list[RatingRow] = await db.fetch(_OF_MOVIES, user=user_id, keys=keys_param(movie_ids))
+    return one_per_key(rows, movie_ids, lambda row: row.movie_id)

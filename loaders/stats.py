@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from data import longest_lists
+from data.catalogue_file import read_uri
 from data.tables import Cast, Collection, Company, Crew, Genre, IngestInfo, Keyword, Movie, Person, Rating, User
 from loaders._common import Database, compile_sql
 
@@ -40,3 +44,10 @@ async def longest_lists_of(db: Database) -> dict[str, int]:
     if recorded:
         return {name: int(n) for name, n in json.loads(recorded[0].value).items()}
     return dict((await db.fetch(_MEASURE_LONGEST))[0]._asdict())
+
+
+def file_counts(path: Path) -> dict[str, int]:
+    """`table_counts` read straight from the file, for what `serve` prints before it listens."""
+    with contextlib.closing(sqlite3.connect(read_uri(path), uri=True)) as connection:
+        cursor = connection.execute(_COUNTS.text)
+        return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))

@@ -56,8 +56,15 @@ def ratings_as_of(conn: sqlite3.Connection) -> float:
     return float(conn.execute("SELECT coalesce(max(changed_at), 0) FROM ratingchange").fetchone()[0])
 
 
+_FETCH = 1_000_000  # rows per fetch: 26M ratings as Python tuples at once would take ~4 GB
+
+
 def ratings(conn: sqlite3.Connection) -> Ratings:
-    return Ratings.from_rows(conn.execute("SELECT user_id, movie_id, rating FROM rating").fetchall())
+    cursor = conn.execute("SELECT user_id, movie_id, rating FROM rating")
+    parts = []
+    while rows := cursor.fetchmany(_FETCH):
+        parts.append(Ratings.from_rows(rows))
+    return Ratings.concatenate(parts)
 
 
 def users(conn: sqlite3.Connection) -> tuple[IdArray, list[list[str]]]:

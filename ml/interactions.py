@@ -29,6 +29,12 @@ class Ratings:
         table = np.array(rows, dtype=np.float64).reshape(-1, 3)
         return cls(table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2].astype(np.float32))
 
+    @classmethod
+    def concatenate(cls, parts: list[Ratings]) -> Ratings:
+        if not parts:
+            return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        return cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in ("user_ids", "movie_ids", "values")))
+
     def __post_init__(self) -> None:
         if not len(self.user_ids) == len(self.movie_ids) == len(self.values):
             raise ValueError("user_ids, movie_ids and values must have one entry per rating")
@@ -78,6 +84,20 @@ def split_per_user(ratings: Ratings, test_fraction: float, seed: int) -> tuple[R
     held = np.minimum(np.rint(size * test_fraction), size - 1)
     test = position < held
     return ratings.where(~test), ratings.where(test)
+
+
+def cap_per_user(ratings: Ratings, cap: int | None, seed: int) -> Ratings:
+    """At most `cap` of each user's ratings, a seeded random choice (all of them if `cap` is None).
+
+    Every user keeps ratings, so every user still gets a vector; the busiest users, whose thousands
+    of ratings would otherwise dominate each epoch of WARP, give way to the rest.
+    """
+    if cap is None:
+        return ratings
+    if cap < 1:
+        raise ValueError(f"cap must be at least 1, not {cap}")
+    position, _ = _rank_within(ratings.user_ids, seed)
+    return ratings.where(position < cap)
 
 
 def split_cold_movies(ratings: Ratings, fraction: float, seed: int) -> tuple[Ratings, Ratings, IdArray]:

@@ -117,7 +117,7 @@ def fit_head(
     bounds = np.searchsorted(user_rows[order], np.arange(n_users + 1))
     for round_ in range(params.rounds):
         if round_:
-            offsets = user_bias[user_rows] + np.einsum("ij,ij->i", weights[user_rows], unit_vectors[item_rows])
+            offsets = user_bias[user_rows] + _row_dots(weights, user_rows, unit_vectors, item_rows)
             item_bias = np.bincount(item_rows, values64 - mu - offsets, n_items) / (item_counts + params.item_bias_reg)
         residuals = values64 - mu - item_bias[item_rows]
         for user in range(n_users):
@@ -127,6 +127,19 @@ def fit_head(
     return RatingHead(
         mu, item_bias.astype(np.float32), user_bias.astype(np.float32), weights.astype(np.float32), params
     )
+
+
+_DOT_ROWS = 500_000
+
+
+def _row_dots(left: np.ndarray, left_rows: IndexArray, right: FloatArray, right_rows: IndexArray) -> np.ndarray:
+    """float64 [n]: left[left_rows[i]] . right[right_rows[i]], in slices, so memory stays at
+    _DOT_ROWS x dim (26M ratings x 64 dims at once would take 13 GB)."""
+    out = np.empty(len(left_rows))
+    for start in range(0, len(left_rows), _DOT_ROWS):
+        part = slice(start, start + _DOT_ROWS)
+        out[part] = np.einsum("ij,ij->i", left[left_rows[part]], right[right_rows[part]])
+    return out
 
 
 def _solve_user(vectors: FloatArray, residuals: np.ndarray, params: HeadParams) -> tuple[float, np.ndarray]:

@@ -23,14 +23,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
-from tqdm import tqdm
 
+from data import progress
 from data.errors import TrainingError
 from ml.blending import BlendParams, choose
 from ml.evaluation import precision_at_k
 from ml.features import FeatureParams, Features, feature_matrix, vocabulary
 from ml.ids import IdIndex
-from ml.interactions import Ratings, split_per_user
+from ml.interactions import Ratings, cap_per_user, split_per_user
 from ml.model import FORMAT_VERSION, Model
 from ml.rating_head import HeadParams, fit_head, unit_rows
 from ml.types import FloatArray, IdArray, IndexArray
@@ -58,6 +58,11 @@ class TrainingParams:
     patience: int = 6  # validation precision is noisy: 3 stopped ml-100k runs a few epochs short
     validation_fraction: float = 0.1
     validation_k: int = 10
+    # The held-out slice scored after each epoch: that many users' held-out ratings (all users when
+    # fewer). Scoring every one of 270k users against 45k movies would cost more than the epoch.
+    validation_users: int = 5_000
+    # At most this many of each user's ratings are trained on (None: all); see `cap_per_user`.
+    max_ratings_per_user: int | None = None
     seed: int = 42
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     features: FeatureParams = FeatureParams()
@@ -65,9 +70,11 @@ class TrainingParams:
     blend: BlendParams = BlendParams()
 
     def __post_init__(self) -> None:
-        for name in ("components", "max_epochs", "patience", "validation_k", "threads"):
+        for name in ("components", "max_epochs", "patience", "validation_k", "threads", "validation_users"):
             if getattr(self, name) < 1:
                 raise TrainingError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.max_ratings_per_user is not None and self.max_ratings_per_user < 1:
+            raise TrainingError(f"max_ratings_per_user must be at least 1, not {self.max_ratings_per_user}")
         if self.learning_rate <= 0 or self.regularisation < 0:
             raise TrainingError("learning_rate must be positive and regularisation not negative")
 
@@ -116,16 +123,26 @@ def fingerprint(data: TrainingSet) -> str:
     return digest.hexdigest()
 
 
+def _validation_slice(held_out: Ratings, params: TrainingParams) -> Ratings:
+    """The held-out ratings of at most `validation_users` users, a seeded choice."""
+    held_users = np.unique(held_out.user_ids)
+    if len(held_users) <= params.validation_users:
+        return held_out
+    chosen = np.random.default_rng(params.seed).choice(held_users, size=params.validation_users, replace=False)
+    return held_out.where(np.isin(held_out.user_ids, chosen))
+
+
 def _validation_curve(
-    data: TrainingSet, movies: IdIndex, users: IdIndex, item_features: Features, user_features: Features,
+    ratings: Ratings, movies: IdIndex, users: IdIndex, item_features: Features, user_features: Features,
     params: TrainingParams, show_progress: bool,
 ) -> tuple[list[float], _Representations, sp.csr_matrix, sp.csr_matrix]:
     """precision@k on held-out ratings after each epoch, until `patience` epochs bring no gain;
     with the best epoch's representations and the (fit, held-out) binary matrices."""
-    fit_part, held_out = split_per_user(data.ratings, params.validation_fraction, params.seed)
+    fit_part, held_out = split_per_user(ratings, params.validation_fraction, params.seed)
+    held_out = _validation_slice(held_out, params)
     fit_matrix, held_matrix = fit_part.matrix(users, movies, binary=True), held_out.matrix(users, movies, binary=True)
     lightfm, curve, best = _lightfm(params), [], None
-    with tqdm(total=params.max_epochs, desc="training (validation)", unit=" epoch", disable=not show_progress, leave=False) as bar:
+    with progress.counter(desc="training (validation)", show=show_progress, total=params.max_epochs, unit=" epoch") as bar:
         for _ in range(params.max_epochs):
             lightfm.fit_partial(fit_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
             ranker = _representations(lightfm, item_features, user_features)
@@ -148,24 +165,25 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
         raise TrainingError("there are no ratings to train on")
     started = time.perf_counter()
     movies, users = IdIndex(data.movie_ids), IdIndex(data.user_ids)
-    user_rows, movie_rows = data.ratings.indices(users, movies)
+    trained = cap_per_user(data.ratings, params.max_ratings_per_user, params.seed)
+    user_rows, movie_rows = trained.indices(users, movies)
     rated = np.bincount(movie_rows, minlength=len(movies)) > 0
     features = params.features
     item_features = feature_matrix(rated, data.movie_tokens, features.content_weight, vocabulary(data.movie_tokens, features))
     user_features = feature_matrix(
         np.ones(len(users), dtype=bool), data.user_tokens, features.demographic_weight, vocabulary(data.user_tokens, features)
     )
-    curve, best, fit_matrix, held_matrix = _validation_curve(data, movies, users, item_features, user_features, params, show_progress)
+    curve, best, fit_matrix, held_matrix = _validation_curve(trained, movies, users, item_features, user_features, params, show_progress)
     best_epoch = int(np.argmax(curve)) + 1
     blend = choose(best, fit_matrix, held_matrix, params.blend, params.validation_k, params.seed)
 
     lightfm = _lightfm(params)
-    all_matrix = data.ratings.matrix(users, movies, binary=True)
-    for _ in tqdm(range(best_epoch), desc="training", unit=" epoch", disable=not show_progress, leave=False):
+    all_matrix = trained.matrix(users, movies, binary=True)
+    for _ in progress.bar(range(best_epoch), desc="training", show=show_progress, unit=" epoch"):
         lightfm.fit_partial(all_matrix, user_features.matrix, item_features.matrix, num_threads=params.threads)
     final = _representations(lightfm, item_features, user_features)
     neighbours = blend.fit(all_matrix, params.blend)
-    head = fit_head(user_rows, movie_rows, data.ratings.values, unit_rows(final.items), len(users), params.head)
+    head = fit_head(user_rows, movie_rows, trained.values, unit_rows(final.items), len(users), params.head)
     seconds = time.perf_counter() - started
     manifest: dict[str, Any] = {
         "version": FORMAT_VERSION,
@@ -183,13 +201,14 @@ def train(data: TrainingSet, params: TrainingParams, *, show_progress: bool = Tr
         "blend": {"kind": blend.kind, "setting": blend.setting, "weight": blend.weight, "validation": blend.validation},
         "validation_curve": curve,
         "counts": {
-            "movies": len(movies), "users": len(users), "ratings": len(data.ratings), "rated_movies": int(rated.sum()),
+            "movies": len(movies), "users": len(users), "ratings": len(data.ratings), "ratings_trained": len(trained),
+            "rated_movies": int(rated.sum()),
             "movie_features": len(item_features.vocabulary), "user_features": len(user_features.vocabulary),
         },
     }
     model = Model(
         movie_ids=movies.ids, user_ids=users.ids, item_vectors=final.items, item_biases=final.biases,
-        user_vectors=final.users, popularity=np.bincount(movie_rows, minlength=len(movies)).astype(np.float32),
+        user_vectors=final.users, popularity=np.bincount(movies.rows(data.ratings.movie_ids), minlength=len(movies)).astype(np.float32),
         head=head, manifest=manifest, neighbours=neighbours, blend_weight=blend.weight,
     )
     return TrainingResult(model, curve, best_epoch, seconds)

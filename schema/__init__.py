@@ -20,15 +20,15 @@ from strawberry.types import ExecutionContext
 from data.domain import MAX_QUERY_COST
 from schema.cost import LongestLists, QueryCost
 from schema.document_limits import max_aliases_rule, max_depth_rule
-from schema.errors import ClientErrors, PhaseCodes, is_unexpected, remove_suggestions
+from schema.errors import ClientErrors, NonFatalErrors, PhaseCodes, is_unexpected, remove_suggestions
 from schema.fair_turns import FairTurns
 from schema.input_limits import UnicodeVariables
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
 
-# Generous for real queries (the deepest useful one, movie > directors > movies > cast > person >
-# castCredits > movie, is 8 deep), tight enough that a hostile query is refused before it runs.
+# Generous for real queries (the deepest useful one, movie > directors > movies > edges > node >
+# cast > person > castCredits > movie, is 10 deep), tight enough that a hostile query is refused before it runs.
 MAX_DEPTH = 10
 MAX_TOKENS = 2_000
 MAX_ALIASES = 30
@@ -61,19 +61,21 @@ Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
 def build_schema(
     *, introspection: bool = True, max_cost: int = MAX_QUERY_COST, longest_lists: LongestLists | None = None,
-    extensions: Sequence[Extension] = (),
+    extensions: Sequence[Extension] = (), max_batch: int = 0,
 ) -> MoviegraphSchema:
     """The schema with these limits; `longest_lists` is filled from the catalogue at start-up
-    (schema/cost.py); `extensions` are the server's own (request log, metrics)."""
+    (schema/cost.py); `extensions` are the server's own (request log, metrics); `max_batch`
+    operations may come in one HTTP request (0: no batching)."""
     longest = longest_lists or LongestLists()
     built = MoviegraphSchema(
         query=Query,
         mutation=Mutation,
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(scalar_map=SCALARS, batching_config={"max_operations": max_batch} if max_batch else None),
         # Factories: Strawberry builds fresh extensions per request (the caches live at module level).
         extensions=[
             ClientErrors,
             PhaseCodes,
+            NonFatalErrors,
             lambda: QueryLimits(introspection),
             UnicodeVariables,
             lambda: QueryCost(max_cost, longest),

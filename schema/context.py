@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import strawberry
+from graphql import GraphQLError
 from starlette.requests import HTTPConnection
 
 from data.identity import Identity
@@ -21,6 +22,9 @@ class Context:
 
     # Who asks (api/authentication.py put it in the request's state); without one, nobody's data.
     identity: Identity = field(default_factory=Identity.anonymous)
+    # Errors that leave their field's answer standing (an unknown name in a filter: an empty page),
+    # added to the response's `errors` by schema.errors.NonFatalErrors.
+    non_fatal: list[GraphQLError] = field(default_factory=list)
 
     @classmethod
     def for_request(cls, request: HTTPConnection) -> Context:

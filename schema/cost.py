@@ -2,7 +2,9 @@
 
 Each object a query asks for costs 1 and scalars are free (they come with their object's row);
 a list multiplies the cost of one element by the most elements it can have: its `first` argument
-as asked (its default when the argument, or the variable given for it, is left out), else the
+as asked, else a connection's `last` (which cannot come with `first`), else `first`'s default (a
+connection's comes from the argument's metadata, schema/pagination.py) when the argument, or the
+variable given for it, is left out; else the
 length of its list argument (`predictedRatings(items:)`), else `first` of the connection it sits
 in (`movies(first: 100) { edges }`), else the longest such list in the catalogue (a movie's genres,
 companies, keywords...: `LongestLists`, measured at ingest). Fragments are costed once per spread
@@ -48,7 +50,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from schema.document_limits import FragmentFold, TooManySpreads, fragments_of
-from schema.pagination import MAX_PAGE
+from schema.pagination import MAX_PAGE, PAGE_DEFAULT
 
 CODE = "QUERY_TOO_COSTLY"
 
@@ -88,13 +90,19 @@ class _FieldShape:
     type: GraphQLNamedType | None  # None for a scalar or enum: free
     is_list: bool
     first: GraphQLArgument | None
+    last: GraphQLArgument | None
+    page_default: Any  # a connection's default page size (its `first` has no schema default), else Undefined
     lists: tuple[tuple[str, GraphQLArgument], ...]  # list-typed arguments, whose length may size the result
 
 
 def _shape(field: GraphQLField) -> _FieldShape:
     named = get_named_type(field.type)
     lists = tuple((name, arg) for name, arg in field.args.items() if is_list_type(get_nullable_type(arg.type)))
-    return _FieldShape(None if is_leaf_type(named) else named, is_list_type(get_nullable_type(field.type)), field.args.get("first"), lists)
+    first = field.args.get("first")
+    definition = (first.extensions or {}).get("strawberry-definition") if first else None
+    page_default = getattr(definition, "metadata", {}).get(PAGE_DEFAULT, Undefined)
+    return _FieldShape(None if is_leaf_type(named) else named, is_list_type(get_nullable_type(field.type)), first, field.args.get("last"),
+                       page_default, lists)
 
 
 _SHAPES: WeakKeyDictionary[GraphQLSchema, dict[str, dict[str, _FieldShape]]] = WeakKeyDictionary()
@@ -161,7 +169,12 @@ class _Estimator:
         given = {argument.name.value: self.value(argument.value) for argument in node.arguments or ()}
         if shape.first is not None:
             first = given.get("first", Undefined)
-            return _as_int(shape.first.default_value if first is Undefined else first)
+            if first is Undefined or first is None:
+                last = given.get("last", Undefined) if shape.last is not None else Undefined
+                first = shape.first.default_value if last is Undefined or last is None else last
+            if first is Undefined or first is None:
+                first = shape.page_default
+            return _as_int(first)
         lengths = []
         for name, argument in shape.lists:
             value = given.get(name, Undefined)

@@ -18,6 +18,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
 from data.errors import MoviegraphError
+from schema.context import Info
 
 MASKED_MESSAGE = "Unexpected error; it has been logged."
 
@@ -79,3 +80,21 @@ class ClientErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         return masked(error)
+
+
+def report_non_fatal(info: Info, error: MoviegraphError) -> None:
+    """Reports `error` at this field while its resolver still answers (see NonFatalErrors)."""
+    info.context.non_fatal.append(GraphQLError(str(error), nodes=info._raw_info.field_nodes, path=info.path.as_list(),
+                                               original_error=error, extensions=error.extensions))
+
+
+class NonFatalErrors(SchemaExtension):
+    """Adds the errors fields reported without failing (`report_non_fatal`) to the response: the
+    field keeps its answer, its siblings theirs, and the client still learns what went wrong."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        reported = getattr(self.execution_context.context, "non_fatal", None)
+        if result is not None and reported:
+            result.errors = [*(result.errors or []), *reported]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -38,6 +39,12 @@ class ProfileSize(Enum):
     W185 = strawberry.enum_value("w185", description="185 pixels wide.")
     H632 = strawberry.enum_value("h632", description="632 pixels high.")
     ORIGINAL = strawberry.enum_value("original", description="The uploaded file.")
+
+
+# The `size` arguments, described once (tests/schema/test_schema_file.py wants every argument described).
+PosterSizeArg = Annotated[PosterSize, strawberry.argument(description="The poster's size; W500 by default.")]
+BackdropSizeArg = Annotated[BackdropSize, strawberry.argument(description="The backdrop's size; W780 by default.")]
+ProfileSizeArg = Annotated[ProfileSize, strawberry.argument(description="The portrait's size; W185 by default.")]
 
 
 def url(info: Info, size: PosterSize | BackdropSize | ProfileSize, path: str | None) -> str | None:

@@ -45,7 +45,7 @@ class MovieOrder:
 
 ALL_HELP = "a movie must have every one (TMDB's `,`)"
 ANY_HELP = "a movie must have at least one (TMDB's `|`)"
-PERSON_IDS = "TMDB person ids (from `people(name:)`)"
+PERSON_IDS = "Person ids: global ids or plain TMDB numbers (`tmdbId` of `people(name:)`)"
 
 
 @strawberry.input(
@@ -86,6 +86,19 @@ class MovieFilter:
     max_vote_count: int | None = strawberry.field(default=None, description="At most this many TMDB votes.")
     min_vote_average: float | None = strawberry.field(default=None, description="A TMDB vote average of at least this (0-10).")
     max_vote_average: float | None = strawberry.field(default=None, description="A TMDB vote average of at most this (0-10).")
+
+    def named(self) -> list[tuple[str, str]]:
+        """(kind, name) of each entity the filter names, for schema.lookup.report_unknown_names."""
+        single = [("company", self.company), ("director", self.director), ("collection", self.collection),
+                  ("country", self.country), ("language", self.original_language)]
+        lists = [("genre", self.genres), ("genre", self.genres_any), ("keyword", self.keywords), ("keyword", self.keywords_any),
+                 ("company", self.companies), ("company", self.companies_any), ("country", self.countries),
+                 ("country", self.countries_any)]
+        return [(kind, name) for kind, name in single if name is not None] + [(kind, name) for kind, names in lists for name in names or ()]
+
+    def people(self) -> list[str]:
+        """The person ids of `cast`, `castAny`, `crew` and `crewAny`, each once."""
+        return sorted({str(person) for ids in (self.cast, self.cast_any, self.crew, self.crew_any) for person in ids or ()})
 
     def to_query(self, order: MovieOrder | None) -> MovieQuery:
         self._check_size()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import strawberry
@@ -14,9 +14,9 @@ from loaders import EntityLoaders
 from loaders.entities import select_by_name, select_page
 from schema import place_names
 from schema.context import Info
+from schema.errors import report_non_fatal
 from schema.input_limits import check_text
-from schema.inputs import MovieFilter
-from schema.pagination import Connection, connection, page_window
+from schema.pagination import Connection, PageArgs, paginate
 
 T = TypeVar("T")
 
@@ -47,43 +47,40 @@ async def find_place(info: Info, kind: str, convert: Callable[[Any], T], place: 
     return convert(row) if row else None
 
 
-async def page(
-    info: Info, kind: str, convert: Callable[[Any], T], name: str | None, first: int, after: str | None
-) -> Connection[T]:
+async def page(info: Info, kind: str, convert: Callable[[Any], T], name: str | None, args: PageArgs) -> Connection[T]:
     """Entities with movies, most movies first; `name` keeps those whose name starts with it."""
-    offset, limit = page_window(first, after)
     entity = _loaders(info, kind).entity
-    rows, total = await select_page(info.context.loaders.db, entity, fold(check_text(name, "name")) if name else None, offset, limit)
-    return connection(rows, convert, offset, total)
+    prefix = fold(check_text(name, "name")) if name else None
+
+    async def fetch(offset: int, limit: int) -> tuple[list[Any], int]:
+        return await select_page(info.context.loaders.db, entity, prefix, offset, limit)
+
+    return await paginate(args, fetch, convert)
 
 
-async def require_filter_names(info: Info, flt: MovieFilter) -> None:
-    """Raises NotFound naming each entity the filter names that the catalogue lacks.
+Named = list[tuple[str, str]]  # (entity kind, the name a client typed) in a filter
+
+
+async def report_unknown_names(info: Info, named: Named, people: Sequence[str] = ()) -> None:
+    """Reports, as a non-fatal NOT_FOUND at this field, each entity the filter names (and each
+    person id it gives) that the catalogue lacks: the field still answers its (empty) result and its siblings theirs.
 
     Called only when a filter matched nothing, so a typo ("Pixr") reads as one, at no cost to
     filters that match.
     """
     db = info.context.loaders.db
-    named = [("company", [flt.company]), ("director", [flt.director]), ("collection", [flt.collection]),
-             ("genre", [*(flt.genres or ()), *(flt.genres_any or ())]), ("keyword", [*(flt.keywords or ()), *(flt.keywords_any or ())]),
-             ("company", [*(flt.companies or ()), *(flt.companies_any or ())])]
-    wanted: list[tuple[str, str, str | None, str]] = [
-        (kind, fold(name), None, name) for kind, names in named for name in names if name is not None
-    ]
-    countries = [flt.country, *(flt.countries or ()), *(flt.countries_any or ())]
-    for kind, texts, place in (("country", countries, place_names.country), ("language", [flt.original_language], place_names.language)):
-        for text in texts:
-            if text is not None:
-                code, key = place(text)
-                wanted.append((kind, key, code, text))
     missing: dict[str, list[str]] = {}
-    for kind, key, code, text in wanted:
+    for kind, text in named:
+        place = _PLACES.get(kind)
+        code, key = place(text) if place else (None, fold(text))
         if await select_by_name(db, _loaders(info, kind).entity, key, code) is None:
             missing.setdefault(kind, []).append(repr(text))
-    people = {*(flt.cast or ()), *(flt.cast_any or ()), *(flt.crew or ()), *(flt.crew_any or ())}
-    for person in sorted(people):
+    for person in people:
         if await info.context.loaders.person.load(parse_id(person, "person")) is None:
             missing.setdefault("person", []).append(repr(person))
     if missing:
         kinds = ", ".join(f"{kind} {' '.join(names)}" for kind, names in missing.items())
-        raise NotFound("names in the filter", [kinds])
+        report_non_fatal(info, NotFound("names in the filter", [kinds]))
+
+
+_PLACES = {"country": place_names.country, "language": place_names.language}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
@@ -14,15 +15,16 @@ from schema.director import Director
 from schema.genre import Genre
 from schema.keyword import Keyword
 from schema.language import Language
-from schema.pagination import MAX_PAGE, page_window
+from schema.node import Node, global_id
+from schema.pagination import MAX_PAGE, Count, page_window
 from schema.person import CastCredit, CrewCredit, Person
 from schema.recommendation import SimilarMovie
 from schema.scalars import BigInt, big_int
 
 
 @strawberry.type(description="A movie of the TMDB catalogue. Amounts are US dollars; unknown values are null.")
-class Movie:
-    id: strawberry.ID = strawberry.field(description="TMDB movie id.")
+class Movie(Node):
+    tmdb_id: int = strawberry.field(description="TMDB movie id (the plain number; `id` is the global Relay id).")
     imdb_id: str | None = strawberry.field(description="IMDb id, e.g. tt0114709.")
     title: str = strawberry.field(description="Title (English release title where TMDB has one).")
     original_title: str | None = strawberry.field(description="Title in the original language.")
@@ -40,14 +42,15 @@ class Movie:
     adult: bool = strawberry.field(description="Adult content.")
     homepage: str | None = strawberry.field(description="Official site.")
     poster_path: str | None = strawberry.field(description="TMDB image path of the poster.")
-    _id: strawberry.Private[int]
+    _key: strawberry.Private[int]
     _collection_id: strawberry.Private[int | None]
     _original_language: strawberry.Private[str | None]
 
     @classmethod
     def from_row(cls, row: MovieRow) -> Movie:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("Movie", row.id),
+            tmdb_id=row.id,
             imdb_id=row.imdb_id,
             title=row.title,
             original_title=row.original_title,
@@ -65,13 +68,13 @@ class Movie:
             adult=bool(row.adult),
             homepage=row.homepage,
             poster_path=row.poster_path,
-            _id=row.id,
+            _key=row.id,
             _collection_id=row.collection_id,
             _original_language=row.original_language,
         )
 
     @strawberry.field(description=f"The poster's URL in `size`; {images.URL_HELP}")
-    def poster_url(self, info: Info, size: images.PosterSize = images.PosterSize.W500) -> str | None:
+    def poster_url(self, info: Info, size: images.PosterSizeArg = images.PosterSize.W500) -> str | None:
         return images.url(info, size, self.poster_path)
 
     @strawberry.field(
@@ -86,7 +89,7 @@ class Movie:
         "the links map one to this movie; the lowest where they map several."
     )
     async def movielens_id(self, info: Info) -> int | None:
-        return await info.context.loaders.movielens_id.load(self._id)
+        return await info.context.loaders.movielens_id.load(self._key)
 
     @strawberry.field(
         name="ml100kId",
@@ -95,7 +98,7 @@ class Movie:
         "null otherwise. The REST route /predicted-ratings takes these ids on such a catalogue.",
     )
     async def ml100k_id(self, info: Info) -> int | None:
-        return await info.context.loaders.ml100k_id.load(self._id)
+        return await info.context.loaders.ml100k_id.load(self._key)
 
     @strawberry.field(description="The language the movie was originally made in.")
     async def original_language(self, info: Info) -> Language | None:
@@ -113,42 +116,45 @@ class Movie:
 
     @strawberry.field(description="Genres, by name.")
     async def genres(self, info: Info) -> list[Genre]:
-        return [Genre.from_row(row) for row in await info.context.loaders.genre.by_movie.load(self._id)]
+        return [Genre.from_row(row) for row in await info.context.loaders.genre.by_movie.load(self._key)]
 
     @strawberry.field(description="Production companies, by name.")
     async def companies(self, info: Info) -> list[Company]:
-        return [Company.from_row(row) for row in await info.context.loaders.company.by_movie.load(self._id)]
+        return [Company.from_row(row) for row in await info.context.loaders.company.by_movie.load(self._key)]
 
     @strawberry.field(description="Production countries, by name.")
     async def countries(self, info: Info) -> list[Country]:
-        return [Country.from_row(row) for row in await info.context.loaders.country.by_movie.load(self._id)]
+        return [Country.from_row(row) for row in await info.context.loaders.country.by_movie.load(self._key)]
 
     @strawberry.field(description="Languages spoken in the movie, by name.")
     async def spoken_languages(self, info: Info) -> list[Language]:
-        return [Language.from_row(row) for row in await info.context.loaders.spoken_language.by_movie.load(self._id)]
+        return [Language.from_row(row) for row in await info.context.loaders.spoken_language.by_movie.load(self._key)]
 
     @strawberry.field(description="Directors, by name.")
     async def directors(self, info: Info) -> list[Director]:
-        return [Director.from_row(row) for row in await info.context.loaders.director.by_movie.load(self._id)]
+        return [Director.from_row(row) for row in await info.context.loaders.director.by_movie.load(self._key)]
 
     @strawberry.field(description=f"Cast in billing order, at most `first` (up to {MAX_PAGE}).")
-    async def cast(self, info: Info, first: int = 10) -> list[CastCredit]:
+    async def cast(self, info: Info, first: Count = 10) -> list[CastCredit]:
         page_window(first, None)
-        rows = await info.context.loaders.cast.load((self._id, first))
-        return [CastCredit(person=Person.from_credit(r), character=r.character, order=r.order, _movie_id=self._id) for r in rows]
+        rows = await info.context.loaders.cast.load((self._key, first))
+        return [CastCredit(person=Person.from_credit(r), character=r.character, order=r.order, _movie_id=self._key) for r in rows]
 
     @strawberry.field(
         description=f"Crew by department and job, at most `first` (up to {MAX_PAGE}); `job` (exact, e.g. \"Screenplay\") keeps only that job."
     )
-    async def crew(self, info: Info, job: str | None = None, first: int = MAX_PAGE) -> list[CrewCredit]:
+    async def crew(
+        self, info: Info, job: Annotated[str | None, strawberry.argument(description="Keep only this job (exact, e.g. \"Screenplay\").")] = None,
+        first: Count = MAX_PAGE,
+    ) -> list[CrewCredit]:
         page_window(first, None)
-        rows = await info.context.loaders.crew.load((self._id, job, first))
-        return [CrewCredit(person=Person.from_credit(r), job=r.job, department=r.department, _movie_id=self._id) for r in rows]
+        rows = await info.context.loaders.crew.load((self._key, job, first))
+        return [CrewCredit(person=Person.from_credit(r), job=r.job, department=r.department, _movie_id=self._key) for r in rows]
 
     @strawberry.field(description="TMDB keywords, by name.")
     async def keywords(self, info: Info) -> list[Keyword]:
-        return [Keyword.from_row(row) for row in await info.context.loaders.keyword.by_movie.load(self._id)]
+        return [Keyword.from_row(row) for row in await info.context.loaders.keyword.by_movie.load(self._key)]
 
     @strawberry.field(description=f"The movies most like this one by the recommender's item vectors, at most `first` (up to {MAX_PAGE}).")
-    def similar(self, info: Info, first: int = 10) -> list[SimilarMovie]:
-        return recommender_fields.similar(info, self._id, first)
+    def similar(self, info: Info, first: Count = 10) -> list[SimilarMovie]:
+        return recommender_fields.similar(info, self._key, first)

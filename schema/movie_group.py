@@ -9,9 +9,10 @@ import strawberry
 
 from loaders import EntityLoaders
 from loaders.entities import Stats
+from loaders.rows import MovieRow
 from schema.context import Info
 from schema.inputs import MovieOrder
-from schema.pagination import MAX_PAGE, page_window
+from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First100, Last, PageArgs, paginate
 from schema.scalars import BigInt, big_int
 
 if TYPE_CHECKING:
@@ -55,12 +56,18 @@ class MovieGroup:
     async def average_return(self, info: Info) -> float | None:
         return (await self._stats(info)).average_return
 
-    @strawberry.field(description=f"Its movies, at most `first` (up to {MAX_PAGE}); each kind of group has a natural default order.")
-    async def movies(self, info: Info, first: int = MAX_PAGE, order_by: MovieOrder | None = None) -> list[LazyMovie]:
+    @strawberry.field(description=f"Its movies, each kind of group in its natural order unless `orderBy` says otherwise. {PAGE_HELP}")
+    async def movies(
+        self, info: Info, first: First100 = None, after: After = None, last: Last = None, before: Before = None,
+        order_by: Annotated[MovieOrder | None, strawberry.argument(description="The order; the group's natural one by default.")] = None,
+    ) -> Connection[LazyMovie]:
         from schema.movie import Movie
 
-        page_window(first, None)
         loaders = self._loaders(info)
         order, descending = order_by.as_pair() if order_by else loaders.entity.movie_order
-        rows = await loaders.movies.load((self._key, first, order, descending))
-        return [Movie.from_row(row) for row in rows]
+
+        async def fetch(offset: int, limit: int) -> tuple[list[MovieRow], int]:
+            rows = await loaders.movies.load((self._key, offset, limit, order, descending)) if limit else []
+            return rows, (await self._stats(info)).movie_count
+
+        return await paginate(PageArgs(MAX_PAGE, first, after, last, before), fetch, Movie.from_row)

@@ -88,3 +88,7 @@ class RecommendFilter:
     year_from: int | None = strawberry.field(default=None, description="Released in this year or later.")
     year_to: int | None = strawberry.field(default=None, description="Released in this year or earlier.")
     languages: list[str] | None = strawberry.field(default=None, description="Original languages (ISO 639-1 codes or English names); any of them.")
+
+    def named(self) -> list[tuple[str, str]]:
+        """(kind, name) of each entity the filter names, for schema.lookup.report_unknown_names."""
+        return [("genre", name) for name in self.genres or ()] + [("language", name) for name in self.languages or ()]

@@ -13,7 +13,7 @@ from data.text import fold
 from loaders import recommender
 from loaders.explanations import Explanations
 from loaders.movies import MovieQuery
-from schema import place_names
+from schema import lookup, place_names
 from schema.access import acting_user
 from schema.context import Info
 from schema.input_limits import check_names
@@ -65,6 +65,8 @@ async def _recommend(
         return []
     db = info.context.loaders.db
     result = await recommender.recommend(db, scorer, first, user_id=user_id, liked=liked, within=within, exclude_rated=exclude_rated)
+    if not result.items and flt is not None:
+        await lookup.report_unknown_names(info, flt.named())
     explanations = Explanations(db, scorer, [item.movie_id for item in result.items], user_id=user_id, liked=liked)
     answer = [
         Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=_shown(item.predicted_rating),

@@ -11,14 +11,30 @@ import strawberry
 
 from data.domain import MAX_ITEMS
 from loaders.ratings import select_user_ratings
+from loaders.rows import RatingRow
 from schema import recommender_fields
 from schema.access import own_user
 from schema.context import Info
-from schema.pagination import MAX_PAGE, Connection, connection, page_window
+from schema.node import Node, global_id
+from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First20, Last, PageArgs, page_window, paginate
 from schema.rating import Rating
 from schema.recommendation import PredictedRating, Recommendation, RecommendFilter, RecommendOrder, RecommendOrderArgument
+from schema.scalars import BigInt
 
-PAGE_HELP = f"`first` items (at most {MAX_PAGE}) after the cursor `after`."
+ID_HELP = "The global id (an object's `id`) or the plain source number: either is accepted."
+UserArg = Annotated[strawberry.ID | None, strawberry.argument(
+    description=f"The user: their global id or plain number; the signed-in user when left out. {ID_HELP}")]
+ItemsArg = Annotated[list[strawberry.ID], strawberry.argument(
+    description=f"The movies, at most {MAX_ITEMS}: global ids or plain TMDB numbers, mixed as you like.")]
+
+
+async def ratings_page(info: Info, user_id: int, args: PageArgs) -> Connection[Rating]:
+    """A user's stored ratings, newest first: `Query.ratings` and `User.ratings`."""
+
+    async def fetch(offset: int, limit: int) -> tuple[list[RatingRow], int]:
+        return await select_user_ratings(info.context.loaders.db, user_id, offset, limit)
+
+    return await paginate(args, fetch, Rating.from_stored)
 
 
 @strawberry.enum(description="The order of the user list.")
@@ -32,32 +48,38 @@ SimilarCount = Annotated[int, strawberry.argument(description=f"How many similar
 
 
 @strawberry.type(description="A user of the catalogue: their ratings, recommendations and predicted ratings.")
-class User:
+class User(Node):
     _user_id: strawberry.Private[int]
 
-    @strawberry.field(description="The user's id (for the dataset's users, their MovieLens user id).")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self._user_id))
+    @classmethod
+    def of(cls, user_id: int) -> User:
+        return cls(id=global_id("User", user_id), _user_id=user_id)
+
+    @strawberry.field(description="The user's number, the plain id every `user` argument also takes (for the dataset's users, "
+                                  "their MovieLens userId); `id` is the global Relay id.")
+    def user_id(self) -> BigInt:
+        return BigInt(self._user_id)
 
     @strawberry.field(description="How many ratings the user has stored.")
     async def rating_count(self, info: Info) -> int:
         return await info.context.loaders.rating_count.load(own_user(info, self._user_id, "ratings"))
 
     @strawberry.field(description=f"The user's stored ratings, newest first. {PAGE_HELP}")
-    async def ratings(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Rating]:
-        offset, limit = page_window(first, after)
-        rows, total = await select_user_ratings(info.context.loaders.db, own_user(info, self._user_id, "ratings"), offset, limit)
-        return connection(rows, Rating.from_stored, offset, total)
+    async def ratings(self, info: Info, first: First20 = None, after: After = None, last: Last = None, before: Before = None) -> Connection[Rating]:
+        return await ratings_page(info, own_user(info, self._user_id, "ratings"), PageArgs(20, first, after, last, before))
 
-    @strawberry.field(description="The best movies for the user, best first, at most `first` (up to 100); as `Query.recommend`.")
-    async def recommendations(self, info: Info, first: int = 10, filter: RecommendFilter | None = None,
-                              exclude_rated: bool = True, order_by: RecommendOrderArgument = RecommendOrder.SCORE) -> list[Recommendation]:
+    @strawberry.field(description=f"The best movies for the user, best first, at most `first` (up to {MAX_PAGE}); as `Query.recommend`.")
+    async def recommendations(
+        self, info: Info, first: Annotated[int, strawberry.argument(description=f"How many movies, at most {MAX_PAGE}.")] = 10,
+        filter: Annotated[RecommendFilter | None, strawberry.argument(description="Conditions every recommended movie meets.")] = None,
+        exclude_rated: Annotated[bool, strawberry.argument(description="Leave out the movies the user rated.")] = True,
+        order_by: RecommendOrderArgument = RecommendOrder.SCORE,
+    ) -> list[Recommendation]:
         user_id = own_user(info, self._user_id, "recommendations")
         return await recommender_fields.recommend_for_user(info, user_id, first, filter, exclude_rated, order_by)
 
-    @strawberry.field(description=f"The 1-5 star ratings the user is predicted to give `items` (TMDB ids, at most "
-                                  f"{MAX_ITEMS}), in the order asked.")
-    async def predicted_ratings(self, info: Info, items: list[strawberry.ID]) -> list[PredictedRating]:
+    @strawberry.field(description="The 1-5 star ratings the user is predicted to give `items`, in the order asked.")
+    async def predicted_ratings(self, info: Info, items: ItemsArg) -> list[PredictedRating]:
         return await recommender_fields.predicted_ratings(info, own_user(info, self._user_id, "predicted ratings"), items)
 
     @strawberry.field(description=f"The users whose vectors in the model are closest in angle to this user's, most similar "
@@ -68,7 +90,7 @@ class User:
         if first == 0:
             return []
         similar = info.context.scorer.similar_users(own_user(info, self._user_id, "similar users"), first)
-        return [SimilarUser(user=User(_user_id=item.user_id), score=item.score) for item in similar]
+        return [SimilarUser(user=User.of(item.user_id), score=item.score) for item in similar]
 
 
 @strawberry.type(description="A user like another one.")

@@ -24,8 +24,9 @@ case "$step" in
 venv)
     [ $# -gt 0 ] || usage
     [ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet "$@"
+    # Not --quiet: a first install takes minutes, and pip's lines show it is getting on.
+    "$venv/bin/python" -m pip install --upgrade pip
+    "$venv/bin/python" -m pip install "$@"
     ;;
 assets)
     # -P keeps this checkout off sys.path, so a regular (non-editable) install fetches into its own

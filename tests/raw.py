@@ -44,3 +44,11 @@ def amount(movie: dict[str, Any], column: str) -> int | None:
     """Budget or revenue; 0 means unknown."""
     value = int(float(movie[column] or 0))
     return value or None
+
+
+def shared_numbers(folder: Path) -> list[int]:
+    """The TMDB numbers that are a movie's, a production company's and a credited person's at once."""
+    found = movies(folder)
+    companies = {company["id"] for movie in found.values() for company in movie["production_companies"] or ()}
+    people = {credit["id"] for cast, crew in credits(folder).values() for credit in [*cast, *crew]}
+    return sorted(set(found) & companies & people)

@@ -98,7 +98,16 @@ def test_the_image_builds_with_the_makefiles_install_steps() -> None:
     assert all(shlex.split(run)[0] == INSTALL for run in _build_runs())
     assert _install_steps(_build_runs()) == ["venv", "assets", "seed"]
     # ... and so does the Makefile's set-up; only the image bakes a seed (`make serve` builds var/ on first start).
-    assert _install_steps(_makefile_commands()) == ["venv", "assets"]
+    assert _install_steps(_makefile_commands()) == ["venv", "venv", "assets"]
+
+
+def test_serve_installs_what_the_image_does_and_test_adds_the_dev_tools() -> None:
+    # The runtime dependencies for `make serve` and the image alike; the test tools only for `make test`.
+    installs = [shlex.split(line)[-1] for line in _makefile_commands() if "install.sh venv" in line]
+    assert installs == [".", ".[dev]"]
+    assert [shlex.split(run)[-1] for run in _build_runs() if "venv" in shlex.split(run)] == ["."]
+    recipes = subprocess.run(["make", "-n", "-B", "serve"], check=True, cwd=ROOT, capture_output=True, text=True).stdout
+    assert "install.sh venv .venv -e ." in recipes and ".[dev]" not in recipes
 
 
 def test_the_build_context_is_the_source_only() -> None:

@@ -32,10 +32,10 @@ class LatestMovie:
 
 
 def required(directory: Path, name: str) -> Path:
-    """`name` in an ml-latest-small directory, or an IngestError saying what is missing."""
+    """`name` (or `name`.gz) in an unpacked MovieLens release, or an IngestError saying what is missing."""
     path = find_file(directory, name) if directory.is_dir() else None
     if path is None:
-        raise IngestError(f"{directory} has no {name}; is it MovieLens latest small (ml-latest-small)?")
+        raise IngestError(f"{directory} has no {name}; is it the unpacked MovieLens release (ml-latest-small, ml-1m, ml-20m, ...)?")
     return path
 
 

@@ -38,15 +38,15 @@ class Operation(NamedTuple):
 # Every field and mutation that touches one user's data, each naming the user.
 OPERATIONS = [
     Operation("ratings", "query($user: ID) { ratings(user: $user) { totalCount } }"),
-    Operation("recommend", "query($user: ID) { recommend(user: $user, first: 3) { movie { id } } }"),
+    Operation("recommend", "query($user: ID) { recommend(user: $user, first: 3) { movie { tmdbId } } }"),
     Operation("predictedRatings", f'query($user: ID) {{ predictedRatings(user: $user, items: ["{MOVIE}"]) {{ rating }} }}'),
     Operation("user", "query($user: ID!) { user(id: $user) { id } }"),
     Operation("user.ratings", "query($user: ID!) { user(id: $user) { ratings { totalCount } } }"),
-    Operation("user.recommendations", "query($user: ID!) { user(id: $user) { recommendations(first: 3) { movie { id } } } }"),
+    Operation("user.recommendations", "query($user: ID!) { user(id: $user) { recommendations(first: 3) { movie { tmdbId } } } }"),
     Operation("user.ratingCount", "query($user: ID!) { user(id: $user) { ratingCount } }"),
     Operation("user.similarUsers", "query($user: ID!) { user(id: $user) { similarUsers(first: 2) { score } } }"),
     Operation("user.predictedRatings", f'query($user: ID!) {{ user(id: $user) {{ predictedRatings(items: ["{MOVIE}"]) {{ rating }} }} }}'),
-    Operation("rateMovie", f'mutation($user: ID) {{ rateMovie(user: $user, movie: "{MOVIE}", rating: 0.5) {{ user {{ id }} }} }}'),
+    Operation("rateMovie", f'mutation($user: ID) {{ rateMovie(user: $user, movie: "{MOVIE}", rating: 0.5) {{ user {{ userId }} }} }}'),
     Operation("deleteRating", f'mutation($user: ID) {{ deleteRating(user: $user, movie: "{MOVIE}") }}'),
 ]
 REST = "/predicted-ratings/{user}?items=1"  # MovieLens movie 1 is Toy Story
@@ -128,7 +128,7 @@ def test_anonymous_callers_get_unauthenticated_for_user_fields_and_the_catalogue
         status, body = graphql(app.client, operation.query, user=str(VICTIM))
         assert (status, codes(body)) == (200, ["UNAUTHENTICATED"]), operation.name
         assert "Authorization: Bearer <token>" in body["errors"][0]["message"]
-    status, body = graphql(app.client, "{ viewer { id } }")
+    status, body = graphql(app.client, "{ viewer { userId } }")
     assert codes(body) == ["UNAUTHENTICATED"]
     response = app.client.get(REST.format(user=VICTIM))
     assert response.status_code == 401 and response.json()["code"] == "UNAUTHENTICATED"
@@ -157,12 +157,12 @@ def test_every_user_field_as_another_user_is_forbidden_and_changes_nothing(app: 
 
 def test_a_signed_in_user_reads_and_writes_their_own_ratings(app: App) -> None:
     token = bearer(hs256(claims("auth0|5f7c8e")))
-    status, body = graphql(app.client, "{ viewer { id } }", token)
+    status, body = graphql(app.client, "{ viewer { userId } }", token)
     me = FIRST_SUBJECT_USER
-    assert (status, body) == (200, {"data": {"viewer": {"id": str(me)}}})
-    status, body = graphql(app.client, f'mutation {{ rateMovie(movie: "{MOVIE}", rating: 4.5) {{ user {{ id }} rating }} }}', token)
-    assert body == {"data": {"rateMovie": {"user": {"id": str(me)}, "rating": 4.5}}}
-    rate = 'mutation($user: ID) { rateMovie(user: $user, movie: "8844", rating: 3) { user { id } } }'
+    assert (status, body) == (200, {"data": {"viewer": {"userId": me}}})
+    status, body = graphql(app.client, f'mutation {{ rateMovie(movie: "{MOVIE}", rating: 4.5) {{ user {{ userId }} rating }} }}', token)
+    assert body == {"data": {"rateMovie": {"user": {"userId": me}, "rating": 4.5}}}
+    rate = 'mutation($user: ID) { rateMovie(user: $user, movie: "8844", rating: 3) { user { userId } } }'
     status, body = graphql(app.client, rate, token, user=str(me))
     assert codes(body) == []  # naming oneself is allowed
     assert [(movie, stars) for movie, stars, _ in ratings_of(app.db, me)] == [(862, 4.5), (8844, 3.0)]
@@ -177,17 +177,17 @@ def test_a_signed_in_user_reads_and_writes_their_own_ratings(app: App) -> None:
 
 
 def test_a_dataset_user_signs_in_as_themselves_with_a_numeric_subject(app: App) -> None:
-    _, body = graphql(app.client, "{ viewer { id ratings { totalCount } } }", bearer(hs256(claims(str(VICTIM)))))
-    assert body == {"data": {"viewer": {"id": str(VICTIM), "ratings": {"totalCount": len(ratings_of(app.db, VICTIM))}}}}
+    _, body = graphql(app.client, "{ viewer { userId ratings { totalCount } } }", bearer(hs256(claims(str(VICTIM)))))
+    assert body == {"data": {"viewer": {"userId": VICTIM, "ratings": {"totalCount": len(ratings_of(app.db, VICTIM))}}}}
     response = app.client.get(REST.format(user=VICTIM), headers=bearer(hs256(claims(str(VICTIM)))))
     assert response.status_code == 200 and len(response.json()["ratings"]) == 1
 
 
 def test_a_service_key_acts_for_any_user(app: App) -> None:
     key = {"x-api-key": service_keys.create(app.keys, "tv-backend")}
-    rate = f'mutation($user: ID) {{ rateMovie(user: $user, movie: "{MOVIE}", rating: 2) {{ user {{ id }} }} }}'
+    rate = f"mutation($user: ID) {{ rateMovie(user: $user, movie: \"{MOVIE}\", rating: 2) {{ user {{ userId }} }} }}"
     _, body = graphql(app.client, rate, key, user="9000001")
-    assert body == {"data": {"rateMovie": {"user": {"id": "9000001"}}}}
+    assert body == {"data": {"rateMovie": {"user": {"userId": 9000001}}}}
     assert [(movie, stars) for movie, stars, _ in ratings_of(app.db, 9000001)] == [(862, 2.0)]
     _, body = graphql(app.client, "query($user: ID!) { user(id: $user) { ratings { totalCount } } }", key, user=str(VICTIM))
     assert body["data"]["user"]["ratings"]["totalCount"] == len(ratings_of(app.db, VICTIM))
@@ -197,7 +197,7 @@ def test_a_service_key_acts_for_any_user(app: App) -> None:
 
 
 def test_the_user_list_is_for_service_keys_only(app: App) -> None:
-    query = "{ users(first: 3) { totalCount edges { node { id ratingCount } } } }"
+    query = "{ users(first: 3) { totalCount edges { node { userId ratingCount } } } }"
     status, body = graphql(app.client, query)
     assert (status, codes(body), body["data"]) == (200, ["UNAUTHENTICATED"], None)
     status, body = graphql(app.client, query, bearer(hs256(claims(str(VICTIM)))))
@@ -208,17 +208,17 @@ def test_the_user_list_is_for_service_keys_only(app: App) -> None:
         users = [user for (user,) in conn.execute("SELECT id FROM user ORDER BY id LIMIT 3")]
         total = conn.execute("SELECT count(*) FROM user").fetchone()[0]
     assert body["data"]["users"]["totalCount"] == total
-    assert [edge["node"] for edge in body["data"]["users"]["edges"]] == [{"id": str(u), "ratingCount": len(ratings_of(app.db, u))} for u in users]
+    assert [edge["node"] for edge in body["data"]["users"]["edges"]] == [{"userId": u, "ratingCount": len(ratings_of(app.db, u))} for u in users]
 
 
 def test_a_signed_in_user_sees_who_is_similar_but_not_their_data(app: App) -> None:
     token = bearer(hs256(claims(str(VICTIM))))
-    query = "{ viewer { similarUsers(first: 2) { score user { id } } ratings(first: 1) { edges { node { user { id ratingCount } } } } } }"
+    query = "{ viewer { similarUsers(first: 2) { score user { userId } } ratings(first: 1) { edges { node { user { userId ratingCount } } } } } }"
     _, body = graphql(app.client, query, token)
     assert codes(body) == []
-    similar = [item["user"]["id"] for item in body["data"]["viewer"]["similarUsers"]]
-    assert len(similar) == 2 and str(VICTIM) not in similar
-    assert body["data"]["viewer"]["ratings"]["edges"][0]["node"]["user"] == {"id": str(VICTIM), "ratingCount": len(ratings_of(app.db, VICTIM))}
+    similar = [item["user"]["userId"] for item in body["data"]["viewer"]["similarUsers"]]
+    assert len(similar) == 2 and VICTIM not in similar
+    assert body["data"]["viewer"]["ratings"]["edges"][0]["node"]["user"] == {"userId": VICTIM, "ratingCount": len(ratings_of(app.db, VICTIM))}
     for field in ("ratingCount", "ratings { totalCount }", "recommendations(first: 1) { score }", "similarUsers(first: 1) { score }"):
         _, body = graphql(app.client, f"{{ viewer {{ similarUsers(first: 1) {{ user {{ {field} }} }} }} }}", token)
         assert codes(body) == ["FORBIDDEN"], field
@@ -226,7 +226,7 @@ def test_a_signed_in_user_sees_who_is_similar_but_not_their_data(app: App) -> No
 
 def test_writes_over_the_users_quota_answer_429_and_store_nothing(app: App) -> None:
     token = bearer(hs256(claims("quota-user")))
-    rate = 'mutation($movie: ID!) { rateMovie(movie: $movie, rating: 3) { user { id } } }'
+    rate = 'mutation($movie: ID!) { rateMovie(movie: $movie, rating: 3) { user { userId } } }'
     with contextlib.closing(sqlite3.connect(app.db)) as conn:
         movies = [str(movie) for (movie,) in conn.execute("SELECT id FROM movie ORDER BY id LIMIT ?", (WRITES_PER_MINUTE + 1,))]
     for movie in movies[:WRITES_PER_MINUTE]:
@@ -245,10 +245,10 @@ def test_the_request_log_names_the_identity_never_the_token(app: App, caplog: py
     token = hs256(claims("logged-user"))
     key = service_keys.create(app.keys, "tv-backend")
     with caplog.at_level(logging.INFO, logger="moviegraph.requests"):
-        graphql(app.client, "{ viewer { id } }", bearer(token))
+        graphql(app.client, "{ viewer { userId } }", bearer(token))
         graphql(app.client, "{ modelInfo { version } }", {"x-api-key": key})
         graphql(app.client, "{ modelInfo { version } }")
-        graphql(app.client, "{ viewer { id } }", bearer(BAD_TOKENS["expired"]))
+        graphql(app.client, "{ viewer { userId } }", bearer(BAD_TOKENS["expired"]))
     lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "moviegraph.requests"]
     assert [line["identity"] for line in lines] == [f"user:{FIRST_SUBJECT_USER}", "key:tv-backend", "anonymous", None]
     assert [line["status"] for line in lines] == [200, 200, 200, 401]
@@ -262,13 +262,13 @@ def test_rs256_tokens_from_a_jwks_on_loopback_through_the_app(sample_db: Path, s
         settings = Settings(db_path=copy_catalogue(sample_db, tmp_path / "c.sqlite3"), model_dir=sample_model, auth="jwt",
                             jwks=jwks.url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwks_refetch_seconds=0)
         with TestClient(create_app(settings)) as client:
-            assert graphql(client, "{ viewer { id } }", bearer(provider.sign(claims("auth0|rs"))))[1] == \
-                {"data": {"viewer": {"id": str(FIRST_SUBJECT_USER)}}}
+            assert graphql(client, "{ viewer { userId } }", bearer(provider.sign(claims("auth0|rs"))))[1] == \
+                {"data": {"viewer": {"userId": FIRST_SUBJECT_USER}}}
             rotated = RsaKey("key-2")
             jwks.keys = [rotated]  # the provider rotated and withdrew the old key
-            assert graphql(client, "{ viewer { id } }", bearer(rotated.sign(claims("auth0|rs2"))))[1] == \
-                {"data": {"viewer": {"id": str(FIRST_SUBJECT_USER + 1)}}}
-            assert graphql(client, "{ viewer { id } }", bearer(hs256(claims("auth0|rs"))))[0] == 401  # HS256 never, with a key set
+            assert graphql(client, "{ viewer { userId } }", bearer(rotated.sign(claims("auth0|rs2"))))[1] == \
+                {"data": {"viewer": {"userId": FIRST_SUBJECT_USER + 1}}}
+            assert graphql(client, "{ viewer { userId } }", bearer(hs256(claims("auth0|rs"))))[0] == 401  # HS256 never, with a key set
 
 
 def test_subjects_keep_their_user_ids_across_a_restart_and_a_re_ingest(sample_db: Path, sample_model: Path, tmp_path: Path) -> None:
@@ -277,12 +277,12 @@ def test_subjects_keep_their_user_ids_across_a_restart_and_a_re_ingest(sample_db
     ids = []
     for _ in range(2):
         with TestClient(create_app(settings)) as client:
-            ids.append([graphql(client, "{ viewer { id } }", bearer(hs256(claims(subject))))[1]["data"]["viewer"]["id"]
+            ids.append([graphql(client, "{ viewer { userId } }", bearer(hs256(claims(subject))))[1]["data"]["viewer"]["userId"]
                         for subject in ("auth0|first", "auth0|second")])
         shutil.copyfile(sample_db, db)  # what a re-ingest does: a new catalogue file where the old one was
         for suffix in ("-wal", "-shm"):
             db.with_name(db.name + suffix).unlink(missing_ok=True)
-    assert ids[0] == ids[1] == [str(FIRST_SUBJECT_USER), str(FIRST_SUBJECT_USER + 1)]
+    assert ids[0] == ids[1] == [FIRST_SUBJECT_USER, FIRST_SUBJECT_USER + 1]
     assert (tmp_path / "identities.sqlite3").is_file()
 
 

@@ -1,3 +1,5 @@
+import hashlib
+import importlib.metadata
 import os
 import sqlite3
 import subprocess
@@ -7,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
+from api.settings import Settings
 from tests.conftest import ROOT, SAMPLE
 
 
@@ -60,3 +63,38 @@ def test_bad_parameters_print_one_line_and_exit_1(tmp_path: Path, argv: list[str
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_version_prints_the_package_version_and_the_schema_hash(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    # Computed here from the committed SDL (tests/schema/test_schema_file.py keeps it equal to the code's).
+    schema_hash = hashlib.sha256((ROOT / "schema.graphql").read_text().removesuffix("\n").encode()).hexdigest()[:12]
+    assert capsys.readouterr().out == f"moviegraph {importlib.metadata.version('moviegraph')} (schema {schema_hash})\n"
+
+
+def test_serve_help_shows_each_option_with_its_default_value(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MOVIEGRAPH_PORT", "8123")  # the default shown is the one the environment sets
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--help"])
+    assert exit_info.value.code == 0
+    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    for option, default in (("--host ADDRESS", "127.0.0.1, from MOVIEGRAPH_HOST"), ("--port PORT", "8123, from MOVIEGRAPH_PORT"),
+                            ("--workers WORKERS", "1, from MOVIEGRAPH_WORKERS"), ("--db FILE", "var/moviegraph.sqlite3, from MOVIEGRAPH_DB_PATH"),
+                            ("--model-dir DIR", "var/model, from MOVIEGRAPH_MODEL_URI or MOVIEGRAPH_MODEL_DIR")):
+        assert any(line.startswith(option) and f"(default: {default})" in line for line in lines), (option, lines)
+
+
+def test_serve_model_dir_overrides_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Path] = []
+
+    def stop_before_building(settings: Settings) -> None:
+        seen.append(settings.model_dir)
+        raise SystemExit(3)
+
+    monkeypatch.setattr("api.cli.prepare_first_start", stop_before_building)
+    with pytest.raises(SystemExit):
+        main(["serve", "--model-dir", str(tmp_path / "elsewhere"), "--db", str(tmp_path / "c.sqlite3")])
+    assert seen == [tmp_path / "elsewhere"]

@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import io
+import json
 import re
 import tarfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from api.app import create_app
 from api.graphiql import Asset, fetch_assets
 from api.settings import Settings
 from data.errors import AssetError
+from tests.conftest import copy_catalogue
 
 
 def test_graphql_get_serves_the_page_and_every_asset_it_loads(sample_db: Path) -> None:
@@ -85,3 +87,24 @@ def test_fetch_reports_an_unreachable_registry(tmp_path: Path) -> None:
     asset = _asset(tmp_path / "absent.tgz", "sha512-x")
     with pytest.raises(AssetError, match="cannot download"):
         fetch_assets(tmp_path / "assets", [asset])
+
+
+def test_the_root_redirects_to_graphiql(sample_db: Path) -> None:
+    with TestClient(create_app(Settings(db_path=sample_db))) as client:
+        response = client.get("/", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (307, "/graphql")
+
+
+@pytest.mark.parametrize("query", graphiql.EXAMPLE_TABS, ids=["movie page", "recommend", "rate"])
+def test_each_example_tab_runs_on_the_sample(sample_db: Path, sample_model: Path, tmp_path: Path, query: str) -> None:
+    db = copy_catalogue(sample_db, tmp_path / "catalogue.sqlite3")  # the rating tab writes
+    with TestClient(create_app(Settings(db_path=db, model_dir=sample_model))) as client:
+        body = client.post("/graphql", json={"query": query}).json()
+    assert "errors" not in body, body["errors"]
+    assert body["data"] and all(value for value in body["data"].values())
+
+
+def test_the_example_tabs_fit_the_editor_beside_the_explorer() -> None:
+    assert max(len(line) for tab in graphiql.EXAMPLE_TABS for line in tab.splitlines()) <= 44
+    if not graphiql.missing_files():
+        assert json.dumps(list(graphiql.EXAMPLE_TABS)) in graphiql.page()

@@ -32,7 +32,7 @@ from tests.tokens import AUDIENCE, ISSUER, SECRET, claims, hs256
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 QUERY = "{ movie(id: 862) { title releaseDate } }"
-VIEWER = "{ viewer { id } }"
+VIEWER = "{ viewer { userId } }"
 T = TypeVar("T")
 
 pytestmark = [
@@ -129,7 +129,13 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
 def _run(browser: DevTools, server: str, query: str, expected: str) -> str:
     """Opens GraphiQL on `query`, clicks its run button and waits for `expected` in the result pane."""
     browser.send("Page.navigate", url=f"{server}/graphql?" + urllib.parse.urlencode({"q": query}))
-    button = _wait_for(
+    button = _run_button(browser)
+    assert query.strip("{} ").split(" {")[0] in browser.evaluate("document.querySelector('.graphiql-query-editor').innerText")
+    return _click_and_wait(browser, server, button, expected)
+
+
+def _run_button(browser: DevTools) -> dict[str, float]:
+    button: dict[str, float] = _wait_for(
         "GraphiQL's run button",
         lambda: browser.evaluate(
             "(() => { const b = document.querySelector('.graphiql-execute-button');"
@@ -138,8 +144,10 @@ def _run(browser: DevTools, server: str, query: str, expected: str) -> str:
         30,
         browser.diagnose,
     )
-    assert query.strip("{} ").split(" {")[0] in browser.evaluate("document.querySelector('.graphiql-query-editor').innerText")
+    return button
 
+
+def _click_and_wait(browser: DevTools, server: str, button: dict[str, float], expected: str) -> str:
     # GraphiQL introspects the schema first (a POST to /graphql); a click before that may be lost.
     _wait_for("GraphiQL's schema introspection", lambda: f"{server}/graphql" in browser.requested_urls() or None, 30, browser.diagnose)
 
@@ -160,6 +168,29 @@ def _run(browser: DevTools, server: str, query: str, expected: str) -> str:
         return None
 
     return _wait_for(f"the result pane to show {expected}", click_and_look, 40, browser.diagnose)
+
+
+def test_the_root_lands_in_graphiql_and_its_first_example_tab_runs(server: str, browser: DevTools) -> None:
+    browser.send("Page.navigate", url=f"{server}/")
+    button = _run_button(browser)
+    assert browser.evaluate("location.pathname") == "/graphql"
+    tabs = browser.evaluate("[...document.querySelectorAll('.graphiql-tab')].map((tab) => tab.innerText.trim())")
+    assert tabs == ["MoviePage", "Recommend", "Rate"]
+    editor = browser.evaluate("document.querySelector('.graphiql-query-editor').innerText")
+    assert "The explorer (left) builds queries" in editor and "query MoviePage" in editor
+    # No line's text runs past the right edge of the query editor beside the open explorer (1280-pixel window).
+    past_the_edge = ("(() => { const editor = document.querySelector('.graphiql-query-editor').getBoundingClientRect().right;"
+                     " return [...document.querySelectorAll('.graphiql-query-editor .CodeMirror-line > span')]"
+                     ".filter((line) => line.getBoundingClientRect().right > editor).map((line) => line.innerText); })()")
+    assert browser.evaluate(past_the_edge) == []
+    result = _click_and_wait(browser, server, button, '"title": "Toy Story"')
+    # The example's data, as the sample's rows have it.
+    for shown in ('"releaseDate": "1995-10-30"', '"name": "John Lasseter"', '"name": "Animation"', '"character": "Woody (voice)"'):
+        assert shown in result, result
+    # The welcome comment says the explorer (left) builds queries: it is open, listing the root fields.
+    explorer = "document.querySelector('.graphiql-plugin')?.innerText || ''"
+    _wait_for("the explorer to list the schema's root fields",
+              lambda: ((text := browser.evaluate(explorer)).startswith("Explorer") and "recommend" in text) or None, 30, browser.diagnose)
 
 
 def test_graphiql_runs_a_query_in_a_browser_with_no_internet(server: str, browser: DevTools) -> None:
@@ -191,6 +222,6 @@ def test_graphiql_sends_a_token_from_its_headers_tab(sample_db: Path, sample_mod
         # token there, as typing it into the tab does, and reload.
         headers = json.dumps({"Authorization": f"Bearer {hs256(claims('321'))}"})
         browser.evaluate(f"localStorage.setItem('graphiql:headers', {json.dumps(headers)})")
-        result = _run(browser, server, VIEWER, '"id": "321"')
+        result = _run(browser, server, VIEWER, '"userId": 321')
         assert '"viewer"' in result and "UNAUTHENTICATED" not in result
         assert "Bearer" in browser.evaluate("document.querySelector('.graphiql-editor-tool')?.innerText || ''")

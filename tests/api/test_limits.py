@@ -161,6 +161,7 @@ def test_cors_refuses_other_origins(sample_db: Path) -> None:
         preflight = client.options("/graphql", headers={"origin": "https://evil.example", **PREFLIGHT})
         simple = client.post("/graphql", json=MOVIE, headers={"origin": "https://evil.example"})
     assert preflight.status_code == 400 and "access-control-allow-origin" not in preflight.headers
+    assert preflight.json()["errors"][0]["extensions"]["code"] == "CORS_REFUSED"
     assert "access-control-allow-origin" not in simple.headers
 
 
@@ -168,7 +169,9 @@ def test_no_cross_origin_access_by_default(sample_db: Path) -> None:
     with _client(sample_db) as client:
         preflight = client.options("/graphql", headers={"origin": "https://app.example", **PREFLIGHT})
         simple = client.post("/graphql", json=MOVIE, headers={"origin": "https://app.example"})
-    assert preflight.status_code == 405 and "access-control-allow-origin" not in preflight.headers
+    # Refused before the route (which answered 405), saying which setting allows it.
+    assert preflight.status_code == 403 and "access-control-allow-origin" not in preflight.headers
+    assert preflight.json()["errors"][0]["extensions"] == {"code": "CORS_NOT_CONFIGURED", "setting": "MOVIEGRAPH_CORS_ORIGINS"}
     assert "access-control-allow-origin" not in simple.headers
 
 

@@ -74,11 +74,11 @@ def ml100k_client(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def _graphql_ratings(client: TestClient, user: int, movies: list[int]) -> list[float]:
-    query = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { movie { id } rating } }"
+    query = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { movie { tmdbId } rating } }"
     body = client.post("/graphql", json={"query": query, "variables": {"user": str(user), "items": [str(m) for m in movies]}}).json()
     assert "errors" not in body, body
-    assert [int(r["movie"]["id"]) for r in body["data"]["predictedRatings"]] == movies
-    return [r["rating"] for r in body["data"]["predictedRatings"]]
+    assert [int(r["movie"]["tmdbId"]) for r in body["data"]["predictedRatings"]] == movies
+    return [round(r["rating"], 3) for r in body["data"]["predictedRatings"]]
 
 
 def test_ml100k_catalogue_answers_the_old_request_for_heavy_metal_breakfast_at_tiffanys_on_golden_pond(

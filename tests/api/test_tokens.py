@@ -4,7 +4,7 @@ JWKS served on loopback, with every forgery and mistake a client or an attacker 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -57,27 +57,29 @@ async def test_a_valid_hs256_token_gives_its_subject() -> None:
     assert await hs256_verifier().verify(hs256(claims("7"))) == Subject(ISSUER, "7")
 
 
-# Claims every verifier refuses, whatever signs them, and what its message must say.
+# Claims every verifier refuses, whatever signs them, and what its message must say. Built when
+# each test runs: built at collection, they expired (or became valid) before a long suite reached them.
 BAD_CLAIMS = [
-    pytest.param(claims(expires_in=-60), "expired", id="expired"),
-    pytest.param(claims(nbf=int(time.time()) + 600), "not valid yet", id="not-yet-valid"),
-    pytest.param(claims(iss="https://evil.example/"), "another issuer", id="wrong-issuer"),
-    pytest.param(claims(aud="another-app"), "another audience", id="wrong-audience"),
-    pytest.param(claims(subject=None), "`sub`", id="missing-user-claim"),
+    pytest.param(lambda: claims(expires_in=-60), "expired", id="expired"),
+    pytest.param(lambda: claims(nbf=int(time.time()) + 600), "not valid yet", id="not-yet-valid"),
+    pytest.param(lambda: claims(iss="https://evil.example/"), "another issuer", id="wrong-issuer"),
+    pytest.param(lambda: claims(aud="another-app"), "another audience", id="wrong-audience"),
+    pytest.param(lambda: claims(subject=None), "`sub`", id="missing-user-claim"),
 ]
+Claims = Callable[[], dict[str, object]]
 
 
 @pytest.mark.parametrize(("body", "says"), [
     *BAD_CLAIMS,
-    pytest.param({k: v for k, v in claims().items() if k != "exp"}, "`exp`", id="no-exp"),
+    pytest.param(lambda: {k: v for k, v in claims().items() if k != "exp"}, "`exp`", id="no-exp"),
 ])
-async def test_rs256_tokens_that_must_be_refused(jwks: JwksServer, provider_key: RsaKey, body: dict[str, object], says: str) -> None:
-    assert says in await refused(await rs256_verifier(jwks), provider_key.sign(body))
+async def test_rs256_tokens_that_must_be_refused(jwks: JwksServer, provider_key: RsaKey, body: Claims, says: str) -> None:
+    assert says in await refused(await rs256_verifier(jwks), provider_key.sign(body()))
 
 
 @pytest.mark.parametrize(("body", "says"), BAD_CLAIMS)
-async def test_hs256_tokens_that_must_be_refused(body: dict[str, object], says: str) -> None:
-    assert says in await refused(hs256_verifier(), hs256(body))
+async def test_hs256_tokens_that_must_be_refused(body: Claims, says: str) -> None:
+    assert says in await refused(hs256_verifier(), hs256(body()))
 
 
 async def test_the_leeway_forgives_a_little_clock_skew_only(jwks: JwksServer, provider_key: RsaKey) -> None:

@@ -62,8 +62,9 @@ def _by_movie(frame: pd.DataFrame, movie_ids: pd.Series) -> pd.DataFrame:
     return frame[frame["id"].isin(movie_ids)].drop_duplicates("id")
 
 
-def naive_ingest(src: Path, db: Path) -> dict[str, int]:
-    """Load the Movies Dataset files in `src` into a new SQLite file `db`; rows written per table."""
+def naive_ingest(src: Path, db: Path, ratings_file: str = "ratings_small.csv") -> dict[str, int]:
+    """Load the Movies Dataset files in `src` into a new SQLite file `db`, the ratings from
+    `ratings_file` (ratings.csv: the full 26M); rows written per table."""
     meta = pd.read_csv(src / "movies_metadata.csv", low_memory=False)
     meta = meta[meta["id"].astype(str).str.fullmatch(r"[0-9]+")]
     meta = meta.assign(id=meta["id"].astype("int64")).drop_duplicates("id")
@@ -127,7 +128,7 @@ def naive_ingest(src: Path, db: Path) -> dict[str, int]:
         ["movielens_id", "movie_id"]
     ]
     ratings = (
-        pd.read_csv(src / "ratings_small.csv")
+        pd.read_csv(src / ratings_file)
         .merge(movielens_links, left_on="movieId", right_on="movielens_id")
         .rename(columns={"userId": "user_id"})[["user_id", "movie_id", "rating", "timestamp"]]
         .drop_duplicates(["user_id", "movie_id"])

@@ -93,7 +93,7 @@ class Request:
 
 def _detail_ok(data: dict[str, Any], variables: Variables) -> bool:
     movie = data["movie"]
-    return movie is not None and movie["id"] == variables["id"] and len(movie["cast"]) <= 5
+    return movie is not None and str(movie["tmdbId"]) == variables["id"] and len(movie["cast"]) <= 5
 
 
 def _search_ok(data: dict[str, Any], variables: Variables) -> bool:
@@ -103,7 +103,7 @@ def _search_ok(data: dict[str, Any], variables: Variables) -> bool:
 def _director_ok(data: dict[str, Any], variables: Variables) -> bool:
     director = data["director"]
     # `movies` defaults to its page limit, 100.
-    return director is not None and len(director["movies"]) == min(director["movieCount"], 100) >= 1
+    return director is not None and len(director["movies"]["edges"]) == min(director["movieCount"], 100) >= 1
 
 
 def _recommend_ok(data: dict[str, Any], variables: Variables) -> bool:
@@ -112,12 +112,13 @@ def _recommend_ok(data: dict[str, Any], variables: Variables) -> bool:
 
 def _predicted_ok(data: dict[str, Any], variables: Variables) -> bool:
     ratings = data["predictedRatings"]
-    return [r["movie"]["id"] for r in ratings] == variables["items"] and all(1 <= r["rating"] <= 5 for r in ratings)
+    return [str(r["movie"]["tmdbId"]) for r in ratings] == variables["items"] and all(1 <= r["rating"] <= 5 for r in ratings)
 
 
 def _rated_ok(data: dict[str, Any], variables: Variables) -> bool:
     stored = data["rateMovie"]
-    return (stored["user"]["id"], stored["movie"]["id"], stored["rating"]) == (variables["user"], variables["movie"], variables["rating"])
+    got = (str(stored["user"]["userId"]), str(stored["movie"]["tmdbId"]), stored["rating"])
+    return got == (variables["user"], variables["movie"], variables["rating"])
 
 
 def catalogue_request(inputs: Inputs, rng: random.Random) -> Request:

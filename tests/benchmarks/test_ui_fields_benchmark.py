@@ -26,13 +26,14 @@ from ml.scoring import Scorer
 pytestmark = pytest.mark.benchmark
 
 WARMUP, CALLS = 5, 30
-RECOMMEND = "query($u: ID!) { recommend(user: $u, first: 100) { score predictedRating movie { id } %s } }"
+RECOMMEND = "query($u: ID!) { recommend(user: $u, first: 100) { score predictedRating movie { tmdbId } %s } }"
 CASES = {
     "(a) recommend 100 (baseline)": RECOMMEND % "",
-    "(b) recommend 100 with because(first: 3) and reason": RECOMMEND % "because(first: 3) { id title } reason",
-    "(c) users(first: 100) by id": "query { users(first: 100) { totalCount edges { node { id ratingCount } } } }",
-    "(d) users(first: 100) by rating count": "query { users(first: 100, orderBy: RATING_COUNT) { totalCount edges { node { id ratingCount } } } }",
-    "(e) similarUsers(first: 10)": "query($u: ID!) { user(id: $u) { similarUsers(first: 10) { score user { id } } } }",
+    "(b) recommend 100 with because(first: 3) and reason": RECOMMEND % "because(first: 3) { tmdbId title } reason",
+    "(c) users(first: 100) by id": "query { users(first: 100) { totalCount edges { node { userId ratingCount } } } }",
+    "(d) users(first: 100) by rating count":
+        "query { users(first: 100, orderBy: RATING_COUNT) { totalCount edges { node { userId ratingCount } } } }",
+    "(e) similarUsers(first: 10)": "query($u: ID!) { user(id: $u) { similarUsers(first: 10) { score user { userId } } } }",
 }
 
 

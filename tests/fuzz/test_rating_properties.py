@@ -24,7 +24,7 @@ from tests.fuzz.ids import any_ids, unknown_ids, worst_kind
 
 RATE = (
     "mutation($user: ID!, $movie: ID!, $rating: Float!) "
-    "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user { id } rating ratedAt movie { id } } }"
+    "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user { userId } rating ratedAt movie { tmdbId } } }"
 )
 DELETE = "mutation($user: ID!, $movie: ID!) { deleteRating(user: $user, movie: $movie) }"
 
@@ -101,7 +101,7 @@ def test_rate_movie_stores_valid_ratings_exactly_and_refuses_the_rest(
         assert not answer.errors, answer.errors
         user_id, movie_id = int(user), int(movie)
         stored = answer.data["rateMovie"]
-        assert (stored["user"]["id"], stored["movie"]["id"], stored["rating"]) == (str(user_id), str(movie_id), float(rating))
+        assert (stored["user"]["userId"], stored["movie"]["tmdbId"], stored["rating"]) == (user_id, movie_id, float(rating))
         rated_at = dt.datetime.fromisoformat(stored["ratedAt"]).timestamp()
         assert math.floor(started) <= rated_at <= time.time()
         assert after == Snapshot({**before.ratings, (user_id, movie_id): float(rating)}, before.users | {user_id})

@@ -1,7 +1,7 @@
 import numpy as np
 
 from ml.ids import IdIndex
-from ml.interactions import Ratings, split_cold_movies, split_per_user
+from ml.interactions import Ratings, cap_per_user, split_cold_movies, split_per_user
 
 
 def _ratings() -> Ratings:
@@ -45,3 +45,21 @@ def test_id_index_finds_rows_and_flags_unknown_ids() -> None:
     index = IdIndex([30, 10, 20])
     assert index.rows([20, 99, 30]).tolist() == [2, -1, 0]
     assert index.row(10) == 1 and index.row(11) is None
+
+
+def test_cap_per_user_keeps_at_most_the_cap_of_each_user_and_every_user() -> None:
+    users = np.repeat(np.arange(1, 6, dtype=np.int64), [1, 3, 10, 50, 200])
+    ratings = Ratings(users, np.arange(len(users), dtype=np.int64), np.ones(len(users), dtype=np.float32))
+    capped = cap_per_user(ratings, 10, seed=3)
+    assert dict(zip(*np.unique(capped.user_ids, return_counts=True), strict=True)) == {1: 1, 2: 3, 3: 10, 4: 10, 5: 10}
+    # The kept ratings are the user's own, and the same seed keeps the same ones.
+    assert set(capped.movie_ids[capped.user_ids == 4].tolist()) <= set(range(14, 64))
+    assert np.array_equal(cap_per_user(ratings, 10, seed=3).movie_ids, capped.movie_ids)
+    assert cap_per_user(ratings, None, seed=3) is ratings
+
+
+def test_concatenate_joins_ratings_in_order() -> None:
+    parts = [Ratings.from_rows([(1, 10, 4.0), (2, 11, 3.5)]), Ratings.from_rows([(3, 12, 1.0)])]
+    joined = Ratings.concatenate(parts)
+    assert joined.user_ids.tolist() == [1, 2, 3] and joined.movie_ids.tolist() == [10, 11, 12]
+    assert joined.values.tolist() == [4.0, 3.5, 1.0] and len(Ratings.concatenate([])) == 0

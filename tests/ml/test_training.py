@@ -1,9 +1,13 @@
 import dataclasses
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from data.errors import TrainingError
+from ml import catalogue
 from ml.interactions import Ratings
 from ml.training import TrainingResult, TrainingSet, train
 from tests.ml.conftest import TINY
@@ -48,3 +52,25 @@ def test_bad_parameters_and_empty_ratings_are_refused(sample_set: TrainingSet) -
     empty = dataclasses.replace(sample_set, ratings=Ratings.from_rows([]))
     with pytest.raises(TrainingError, match="no ratings"):
         train(empty, TINY, show_progress=False)
+
+
+def test_capped_training_keeps_every_user_and_counts_the_ratings_it_trained_on(sample_set: TrainingSet) -> None:
+    _, counts = np.unique(sample_set.ratings.user_ids, return_counts=True)
+    cap = 20
+    result = train(sample_set, dataclasses.replace(TINY, max_ratings_per_user=cap, validation_users=5), show_progress=False)
+    manifest_counts = result.model.manifest["counts"]
+    assert manifest_counts["ratings"] == len(sample_set.ratings)
+    assert manifest_counts["ratings_trained"] == int(np.minimum(counts, cap).sum()) < len(sample_set.ratings)
+    # Every rated user still has a fitted head and a vector; popularity counts every rating.
+    assert np.isfinite(result.model.user_vectors).all() and len(result.model.user_ids) == len(sample_set.user_ids)
+    assert result.model.popularity.sum() == len(sample_set.ratings)
+    with pytest.raises(TrainingError, match="max_ratings_per_user must be at least 1"):
+        dataclasses.replace(TINY, max_ratings_per_user=0)
+
+
+def test_catalogue_ratings_are_read_in_fetches(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with closing(sqlite3.connect(sample_db)) as conn:
+        expected = sorted(conn.execute("SELECT user_id, movie_id, rating FROM rating"))
+        monkeypatch.setattr(catalogue, "_FETCH", 7)
+        read = catalogue.ratings(conn)
+    assert sorted(zip(read.user_ids.tolist(), read.movie_ids.tolist(), read.values.tolist(), strict=True)) == expected

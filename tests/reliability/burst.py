@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import httpx
 
-RATE = ("mutation($user: ID!, $movie: ID!, $rating: Float!) { rateMovie(user: $user, movie: $movie, rating: $rating) "
-        "{ user { id } rating movie { id } } }")
+RATE = ("mutation($user: ID!, $movie: ID!, $rating: Float!) "
+        "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user { userId } rating movie { tmdbId } } }")
 
 
 class Write(NamedTuple):
@@ -100,7 +100,7 @@ class Burst:
                 self._record(write, response, sent)
 
     def _record(self, write: Write, response: httpx.Response, sent: float) -> None:
-        expected = {"rateMovie": {"user": {"id": str(write.user)}, "rating": write.rating, "movie": {"id": str(write.movie)}}}
+        expected = {"rateMovie": {"user": {"userId": write.user}, "rating": write.rating, "movie": {"tmdbId": write.movie}}}
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {"errors": None}
         now = time.monotonic()
         with self._lock:

@@ -31,7 +31,7 @@ from tests.schema.test_live_ratings import PREDICT, SHOWN, _expected_ratings
 
 FIRST_USER = 8_200_000
 MOVIE = "query($id: ID!) { movie(id: $id) { title } }"
-RECOMMEND = "query($user: ID!) { recommend(user: $user, first: 3) { movie { id } } }"
+RECOMMEND = "query($user: ID!) { recommend(user: $user, first: 3) { movie { tmdbId } } }"
 
 
 def _first_movies(db: Path, count: int) -> list[int]:

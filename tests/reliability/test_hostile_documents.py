@@ -51,7 +51,7 @@ CORPUS = [
     ("2 x 20, an alias per level", "{ movie(id: 862) { ...A0 } } " + chain("A", "Movie", 20, 2, "t: title", "a: title "),
      "GRAPHQL_VALIDATION_FAILED"),
     ("2 x 18, a level deeper each time", "{ movie(id: 862) { ...D0 } } "
-     + " ".join(f"fragment D{i} on Movie {{ directors {{ movies(first: 1) {{ ...D{i + 1} ...D{i + 1} }} }} }}" for i in range(18))
+     + " ".join(f"fragment D{i} on Movie {{ similar(first: 1) {{ movie {{ ...D{i + 1} ...D{i + 1} }} }} }}" for i in range(18))
      + " fragment D18 on Movie { title }", "GRAPHQL_VALIDATION_FAILED"),
     ("dense graph of 30 fragments", "{ movie(id: 862) { ...G0 } } " + dense("G", "Movie", 30, "title"), "data"),
     ("dense graph of 30 fragments under 4 connections",

@@ -226,7 +226,8 @@ BAD_BODIES = {
     "a number": (b"5", 400, "BODY_NOT_AN_OBJECT"),
     "null": (b"null", 400, "BODY_NOT_AN_OBJECT"),
     "true": (b"true", 400, "BODY_NOT_AN_OBJECT"),
-    "an array": (b'[{"query": "{ __typename }"}]', 400, "BAD_REQUEST"),  # batching is off
+    "an array of numbers": (b"[5]", 400, "BODY_NOT_AN_OBJECT"),
+    "a batch over the limit": (b"[" + b",".join([b'{"query": "{ __typename }"}'] * 11) + b"]", 400, "BATCH_TOO_LARGE"),
     "not JSON": (b'{"query": ', 400, "INVALID_JSON"),
     "nested 1,000 deep": (b"[" * 1000 + b"]" * 1000, 400, "JSON_TOO_DEEP"),
     "nested 33 deep": (b'{"query": "{ __typename }", "variables": {"v": ' + b"[" * 31 + b"]" * 31 + b"}}", 400, "JSON_TOO_DEEP"),

@@ -68,13 +68,14 @@ def test_runtime_and_year_by_title_returns_every_namesake(gql: Gql, folder: Path
 def test_collection_of_a_title_with_count_total_and_average_revenue(gql: Gql, folder: Path) -> None:
     members = [m for m in raw.movies(folder).values() if (m["belongs_to_collection"] or {}).get("name") == "Toy Story Collection"]
     revenues = [revenue for revenue in (raw.amount(m, "revenue") for m in members) if revenue]
-    query = '{ movies(filter: {title: "toy story"}) { edges { node { collection { movieCount totalRevenue averageRevenue movies { title } } } } } }'
+    query = ('{ movies(filter: {title: "toy story"}) { edges { node { collection { movieCount totalRevenue averageRevenue '
+             "movies { edges { node { title } } } } } } } }")
     collection = gql(query)["movies"]["edges"][0]["node"]["collection"]
     assert collection["movieCount"] == len(members)
     assert collection["totalRevenue"] == sum(revenues)
     assert collection["averageRevenue"] == pytest.approx(mean(revenues))
     by_date = [m["title"] for m in sorted(members, key=lambda m: m["release_date"])]
-    assert [m["title"] for m in collection["movies"]] == by_date
+    assert [edge["node"]["title"] for edge in collection["movies"]["edges"]] == by_date
 
 
 def test_movie_count_by_original_language_takes_code_or_name(gql: Gql, folder: Path) -> None:
@@ -110,12 +111,12 @@ def test_director_success_with_each_movie(gql: Gql, folder: Path) -> None:
         for i, (_, crew) in credits.items()
         if any(p["name"] == "John Lasseter" and p["job"] == "Director" for p in crew)
     )
-    query = '{ director(name: "john lasseter") { movieCount movies { releaseDate title budget revenue returnRatio } } }'
+    query = '{ director(name: "john lasseter") { movieCount movies { edges { node { releaseDate title budget revenue returnRatio } } } } }'
     data = gql(query)["director"]
     assert data["movieCount"] == len(directed)
-    got = [(m["releaseDate"], m["title"], m["budget"], m["revenue"]) for m in data["movies"]]
+    got = [(m["releaseDate"], m["title"], m["budget"], m["revenue"]) for m in (edge["node"] for edge in data["movies"]["edges"])]
     assert got == directed
-    for movie in data["movies"]:
+    for movie in (edge["node"] for edge in data["movies"]["edges"]):
         assert movie["returnRatio"] == pytest.approx(movie["revenue"] / movie["budget"])
 
 

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from data.domain import MAX_QUERY_COST
+from data.domain import MAX_QUERY_COST, encode_global_id
 from data.ingest import IngestResult
 from schema import default_schema
 from schema.cost import MEASURED_LISTS
@@ -89,6 +89,8 @@ def root_arguments(pools: Pools, asked: list[str]) -> dict[str, st.SearchStrateg
         "company": ids("id", pools.companies),
         "director": ids("id", pools.directors), "collection": ids("id", pools.collections), "genre": ids("id", pools.genres),
         "ratings": ids("user", pools.users), "country": st.just('code: "US"'), "language": st.just('code: "en"'),
+        "nodes": st.lists(st.sampled_from(holders(pools.movies, asked)), min_size=1, max_size=3).map(
+            lambda movies: "ids: [" + ", ".join(f'"{encode_global_id("Movie", movie)}"' for movie in movies) + "]"),
         "search": st.sampled_from(['text: "the"', 'text: "love"']),
         "people": st.sampled_from(['name: "j"', 'name: "tom"']), "movies": st.just(""), "companies": st.just(""),
         "directors": st.just(""), "collections": st.just(""), "genres": st.just(""), "countries": st.just(""), "languages": st.just(""),
@@ -102,12 +104,15 @@ class Query:
     declared: list[str] = field(default_factory=list)
     fragments: list[str] = field(default_factory=list)
 
-    def first(self, draw: st.DrawFn) -> str:
-        """`first` as the query gives it: left out, a literal, or a variable given or left out."""
-        choice = draw(st.sampled_from(["omit", "literal", "variable", "missing variable"]))
+    def first(self, draw: st.DrawFn, backwards: bool = False) -> str:
+        """`first` as the query gives it: left out, a literal, or a variable given or left out; or,
+        on a connection (`backwards`), `last` as a literal."""
+        choice = draw(st.sampled_from(["omit", "literal", "variable", "missing variable", *(["last"] if backwards else [])]))
         value = draw(st.sampled_from([0, 1, 2, 3, 100]))
         if choice == "literal":
             return f"first: {value}"
+        if choice == "last":
+            return f"last: {value}"
         if choice == "omit":
             return ""
         name = f"n{len(self.declared)}"
@@ -153,7 +158,7 @@ def selection(draw: st.DrawFn, query: Query, type_name: str, level: int) -> str:
         definition = named.fields[name]
         if level == 0:
             query.top.append(name)
-        arguments = [query.first(draw)] if "first" in definition.args else []
+        arguments = [query.first(draw, "last" in definition.args)] if "first" in definition.args else []
         if name == "crew" and draw(st.booleans()):
             arguments.append('job: "Director"')
         child_type = get_named_type(definition.type).name
@@ -176,10 +181,13 @@ def queries(draw: st.DrawFn, pools: Pools) -> tuple[str, dict[str, int]]:
     root = draw(st.sampled_from([*roots, *["movie"] * 8, *["person"] * 3]))
     definition = GRAPHQL.query_type.fields[root]  # type: ignore[union-attr]
     query = Query()
-    selected = draw(selection(query, get_named_type(definition.type).name, 0))
+    if root == "nodes":  # movies by their global ids, asked through the Node interface
+        selected = f"... on Movie {{ {draw(selection(query, 'Movie', 0))} }}"
+    else:
+        selected = draw(selection(query, get_named_type(definition.type).name, 0))
     given = [draw(root_arguments(pools, query.top)[root])]
     if "first" in definition.args:
-        given.append(query.first(draw))
+        given.append(query.first(draw, "last" in definition.args))
     body = f"{call(root, given)} {{ {selected} }}"
     return query.text(body), query.variables
 

@@ -19,7 +19,7 @@ from tests.schema.conftest import Gql, post
 
 TOM_HANKS, TIM_ALLEN, TARANTINO = 31, 12898, 138
 BASE = "https://image.tmdb.org/t/p/"
-PAGE = "query($f: MovieFilter, $o: MovieOrder) { movies(filter: $f, orderBy: $o, first: 100) { totalCount edges { node { id } } } }"
+PAGE = "query($f: MovieFilter, $o: MovieOrder) { movies(filter: $f, orderBy: $o, first: 100) { totalCount edges { node { tmdbId } } } }"
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def _keywords(folder: Path) -> dict[int, set[str]]:
 
 def _page(gql: Gql, flt: dict[str, Any], order: dict[str, str] | None = None) -> tuple[int, list[int]]:
     data = gql(PAGE, f=flt, o=order)["movies"]
-    return data["totalCount"], [int(edge["node"]["id"]) for edge in data["edges"]]
+    return data["totalCount"], [int(edge["node"]["tmdbId"]) for edge in data["edges"]]
 
 
 def _check(gql: Gql, flt: dict[str, Any], expected: set[int], at_least: int = 2) -> None:
@@ -146,29 +146,29 @@ def test_people_search_is_accent_and_case_insensitive_prefix_ranked_by_movie_cou
         for person in [*cast, *crew]:
             movies[person["id"]].add(movie)
             names.setdefault(person["id"], person["name"])
-    query = "query($n: String!) { people(name: $n, first: 100) { totalCount edges { node { id name movieCount } } } }"
+    query = "query($n: String!) { people(name: $n, first: 100) { totalCount edges { node { tmdbId name movieCount } } } }"
     for typed in ("JOSE ZUN", "luis guzman", "krzysztof kies", "tom h"):
         matching = [p for p in names if _plain(names[p]).startswith(_plain(typed))]
         expected = sorted(matching, key=lambda p: (-len(movies[p]), _plain(names[p]), p))
         data = gql(query, n=typed)["people"]
         assert data["totalCount"] == len(expected) >= 1, typed
-        assert [int(e["node"]["id"]) for e in data["edges"]] == expected
+        assert [int(e["node"]["tmdbId"]) for e in data["edges"]] == expected
         assert [e["node"]["movieCount"] for e in data["edges"]] == [len(movies[p]) for p in expected]
     found = gql(query, n="jose zuñ")["people"]["edges"][0]["node"]
     assert found["name"] == "José Zúñiga" and found["movieCount"] == 3
 
 
 def test_filmography_by_job(gql: Gql, folder: Path) -> None:
-    query = """query($id: ID!) { person(id: $id) { castCredits { movie { id } }
-      crewCredits(job: "Director") { job movie { id } } all: crewCredits { job } } }"""
+    query = """query($id: ID!) { person(id: $id) { castCredits { movie { tmdbId } }
+      crewCredits(job: "Director") { job movie { tmdbId } } all: crewCredits { job } } }"""
     person = gql(query, id=str(TARANTINO))["person"]
     credits = raw.credits(folder).items()
     directed = {movie for movie, (_, crew) in credits if any(c["id"] == TARANTINO and c["job"] == "Director" for c in crew)}
-    assert {int(c["movie"]["id"]) for c in person["crewCredits"]} == directed
+    assert {int(c["movie"]["tmdbId"]) for c in person["crewCredits"]} == directed
     assert {c["job"] for c in person["crewCredits"]} == {"Director"}
     jobs = {c["job"] for _, (_, crew) in credits for c in crew if c["id"] == TARANTINO}
     assert {c["job"] for c in person["all"]} == jobs and len(jobs) > 1
-    assert {int(c["movie"]["id"]) for c in person["castCredits"]} == _cast_of(folder, TARANTINO)
+    assert {int(c["movie"]["tmdbId"]) for c in person["castCredits"]} == _cast_of(folder, TARANTINO)
 
 
 def test_image_urls(gql: Gql, folder: Path) -> None:

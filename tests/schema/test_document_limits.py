@@ -32,9 +32,9 @@ def fan_out(levels: int, leaf: str, on: str = "Movie") -> str:
 def test_depth_counts_through_fragments() -> None:
     nested = "title"
     for _ in range((MAX_DEPTH - 1) // 2):  # with movie: 9 deep
-        nested = f"directors {{ movies {{ {nested} }} }}"
+        nested = f"similar {{ movie {{ {nested} }} }}"
     fits = f"{{ movie(id: 1) {{ ...F }} }} fragment F on Movie {{ {nested} }}"
-    too_deep = f"{{ movie(id: 1) {{ directors {{ ...F }} }} }} fragment F on Director {{ movies {{ {nested} }} }}"
+    too_deep = f"{{ movie(id: 1) {{ similar {{ ...F }} }} }} fragment F on SimilarMovie {{ movie {{ {nested} }} }}"
     assert not any("depth" in m for m in messages(fits))
     assert any(f"{MAX_DEPTH + 1} fields deep" in m for m in messages(too_deep))
 

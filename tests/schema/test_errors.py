@@ -69,7 +69,7 @@ def test_unexpected_errors_are_masked_and_logged(client: TestClient, monkeypatch
 def test_depth_limit(client: TestClient) -> None:
     nested = "title"
     for _ in range(MAX_DEPTH):
-        nested = f"directors {{ movies {{ {nested} }} }}"
+        nested = f"similar {{ movie {{ {nested} }} }}"
     body = post(client, f"{{ movie(id: 862) {{ {nested} }} }}")
     assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"] and "depth" in body["errors"][0]["message"]
 

@@ -29,13 +29,13 @@ SHOWN = 0.005 + 1e-4  # GraphQL answers ratings to 2 decimals (data/domain.py); 
 
 RATE = (
     "mutation($user: ID!, $movie: ID!, $rating: Float!) "
-    "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user { id } rating ratedAt movie { id title } } }"
+    "{ rateMovie(user: $user, movie: $movie, rating: $rating) { user { userId } rating ratedAt movie { tmdbId title } } }"
 )
 DELETE = "mutation($user: ID!, $movie: ID!) { deleteRating(user: $user, movie: $movie) }"
-PREDICT = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { rating movie { id } } }"
+PREDICT = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { rating movie { tmdbId } } }"
 RECOMMEND = (
     "query($user: ID, $likes: [ID!], $first: Int!) "
-    "{ recommend(user: $user, likes: $likes, first: $first) { personalized score movie { id } } }"
+    "{ recommend(user: $user, likes: $likes, first: $first) { personalized score movie { tmdbId } } }"
 )
 NEW_USER = "7000001"
 
@@ -79,7 +79,7 @@ def _movies(db_path: Path, count: int, offset: int = 0) -> list[int]:
 def test_rate_movie_is_stored_and_replaces_an_earlier_rating(client: TestClient, db_path: Path) -> None:
     user, movie = "7000002", _movies(db_path, 1)[0]
     answer = _data(client, RATE, user=user, movie=str(movie), rating=3.5)["rateMovie"]
-    assert answer["user"] == {"id": user} and answer["rating"] == 3.5 and answer["movie"]["id"] == str(movie)
+    assert str(answer["user"]["userId"]) == user and answer["rating"] == 3.5 and answer["movie"]["tmdbId"] == movie
     assert answer["movie"]["title"]
     assert _stored(db_path, user) == {movie: 3.5}
     _data(client, RATE, user=user, movie=str(movie), rating=0.5)
@@ -146,7 +146,7 @@ def test_a_new_users_ratings_count_on_the_next_request(client: TestClient, db_pa
     np.testing.assert_allclose(after, _expected_ratings(sample_model, ratings, items), atol=SHOWN)
     recommended = _data(client, RECOMMEND, user=NEW_USER, likes=None, first=10)["recommend"]
     assert all(item["personalized"] for item in recommended)
-    assert not {int(item["movie"]["id"]) for item in recommended} & set(ratings)
+    assert not {int(item["movie"]["tmdbId"]) for item in recommended} & set(ratings)
 
 
 def test_a_known_users_new_rating_is_folded_in(client: TestClient, db_path: Path, sample_model: Path) -> None:
@@ -167,7 +167,7 @@ def test_likes_recommend_for_an_anonymous_visitor(client: TestClient, db_path: P
     liked = [str(movie) for movie in _movies(db_path, 4)]
     items = _data(client, RECOMMEND, user=None, likes=liked, first=10)["recommend"]
     assert len(items) == 10 and all(item["personalized"] for item in items)
-    assert not {item["movie"]["id"] for item in items} & set(liked)
+    assert not {str(item["movie"]["tmdbId"]) for item in items} & set(liked)
     assert _error_code(client, RECOMMEND, user=None, likes=["999999999"], first=10) == "NOT_FOUND"
     assert _error_code(client, RECOMMEND, user="1", likes=liked, first=10) == "BAD_USER_INPUT"
     assert _error_code(client, RECOMMEND, user=None, likes=None, first=10) == "BAD_USER_INPUT"
@@ -193,12 +193,12 @@ def test_ratings_lists_a_users_ratings_newest_first(client: TestClient, db_path:
         _data(client, RATE, user=user, movie=str(movie), rating=stars)
     query = (
         "query($user: ID!, $after: String) { ratings(user: $user, first: 2, after: $after) "
-        "{ totalCount pageInfo { endCursor hasNextPage } edges { node { rating movie { id } } } } }"
+        "{ totalCount pageInfo { endCursor hasNextPage } edges { node { rating movie { tmdbId } } } } }"
     )
     first = _data(client, query, user=user, after=None)["ratings"]
     second = _data(client, query, user=user, after=first["pageInfo"]["endCursor"])["ratings"]
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
-    listed = {int(edge["node"]["movie"]["id"]): edge["node"]["rating"] for page in (first, second) for edge in page["edges"]}
+    listed = {int(edge["node"]["movie"]["tmdbId"]): edge["node"]["rating"] for page in (first, second) for edge in page["edges"]}
     assert listed == _stored(db_path, user)
 
 

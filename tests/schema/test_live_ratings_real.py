@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 NEW_USER = "9000001"
 RATE = "mutation($movie: ID!) { rateMovie(user: \"" + NEW_USER + "\", movie: $movie, rating: 5.0) { rating } }"
-RECOMMEND = "{ recommend(user: \"" + NEW_USER + "\", first: 10) { personalized movie { id title } } }"
+RECOMMEND = "{ recommend(user: \"" + NEW_USER + "\", first: 10) { personalized movie { tmdbId title } } }"
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,6 @@ def test_five_pixar_films_rated_five_stars_give_mostly_animation(client: TestCli
         assert post(client, RATE, {"movie": str(movie)})["data"] == {"rateMovie": {"rating": 5.0}}
     top = post(client, RECOMMEND)["data"]["recommend"]
     assert len(top) == 10 and all(item["personalized"] for item in top)
-    animated = [item["movie"]["title"] for item in top if item["movie"]["id"] in _animated(db_path)]
+    animated = [item["movie"]["title"] for item in top if str(item["movie"]["tmdbId"]) in _animated(db_path)]
     print(f"{len(animated)} of 10 animated: {animated}")
     assert len(animated) >= 6, top

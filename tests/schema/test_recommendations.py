@@ -18,7 +18,7 @@ from tests.schema.conftest import post
 
 RECOMMEND = """query($user: ID!, $first: Int!, $filter: RecommendFilter, $exclude: Boolean!) {
   recommend(user: $user, first: $first, filter: $filter, excludeRated: $exclude) {
-    score predictedRating personalized movie { id year genres { name } originalLanguage { code } }
+    score predictedRating personalized movie { tmdbId year genres { name } originalLanguage { code } }
   } }"""
 
 
@@ -49,19 +49,19 @@ def test_recommend_leaves_out_rated_movies_best_first(client: TestClient, db: sq
     rated = {str(m) for (m,) in db.execute("SELECT movie_id FROM rating WHERE user_id = ?", (user,))}
     items = _data(client, RECOMMEND, user=str(user), first=10, filter=None, exclude=True)["recommend"]
     assert len(items) == 10 and all(item["personalized"] for item in items)
-    assert not {item["movie"]["id"] for item in items} & rated
+    assert not {str(item["movie"]["tmdbId"]) for item in items} & rated
     scores = [item["score"] for item in items]
     assert scores == sorted(scores, reverse=True)
     assert all(1 <= item["predictedRating"] <= 5 for item in items)
     with_rated = _data(client, RECOMMEND, user=str(user), first=100, filter=None, exclude=False)["recommend"]
-    assert {item["movie"]["id"] for item in with_rated} & rated
+    assert {str(item["movie"]["tmdbId"]) for item in with_rated} & rated
 
 
 def test_unknown_user_gets_the_most_rated_movies(client: TestClient, db: sqlite3.Connection) -> None:
     counts = dict(db.execute("SELECT movie_id, count(*) FROM rating GROUP BY movie_id").fetchall())
     items = _data(client, RECOMMEND, user="999999", first=5, filter=None, exclude=True)["recommend"]
     assert [item["personalized"] for item in items] == [False] * 5
-    got = [counts[int(item["movie"]["id"])] for item in items]
+    got = [counts[int(item["movie"]["tmdbId"])] for item in items]
     assert got == sorted(counts.values(), reverse=True)[:5]
 
 
@@ -77,10 +77,10 @@ def test_recommend_filter(client: TestClient, db: sqlite3.Connection) -> None:
 
 def test_predicted_ratings_come_in_the_order_asked(client: TestClient, db: sqlite3.Connection) -> None:
     movies = [str(m) for (m,) in db.execute("SELECT id FROM movie ORDER BY id LIMIT 30")]
-    query = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { rating movie { id } } }"
+    query = "query($user: ID!, $items: [ID!]!) { predictedRatings(user: $user, items: $items) { rating movie { tmdbId } } }"
     forward = _data(client, query, user="1", items=movies)["predictedRatings"]
     backward = _data(client, query, user="1", items=movies[::-1])["predictedRatings"]
-    assert [r["movie"]["id"] for r in forward] == movies
+    assert [str(r["movie"]["tmdbId"]) for r in forward] == movies
     # approx: a BLAS product over the rows in another order may differ in the last bit
     assert [r["rating"] for r in backward] == pytest.approx([r["rating"] for r in forward][::-1], abs=1e-5)
     assert all(1 <= r["rating"] <= 5 for r in forward)
@@ -98,8 +98,8 @@ def test_predicted_ratings_errors(client: TestClient) -> None:
 
 
 def test_similar_movies(client: TestClient) -> None:
-    similar = _data(client, "{ movie(id: 862) { similar(first: 5) { score movie { id } } } }")["movie"]["similar"]
-    assert len(similar) == 5 and "862" not in {s["movie"]["id"] for s in similar}
+    similar = _data(client, "{ movie(id: 862) { similar(first: 5) { score movie { tmdbId } } } }")["movie"]["similar"]
+    assert len(similar) == 5 and "862" not in {str(s["movie"]["tmdbId"]) for s in similar}
     scores = [s["score"] for s in similar]
     assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
 
@@ -127,6 +127,6 @@ def test_a_rating_of_a_movie_the_catalogue_lacks_is_not_found(sample_db: Path, t
         user, gone = db.execute("SELECT user_id, movie_id FROM rating ORDER BY timestamp DESC, rowid DESC LIMIT 1").fetchone()
         db.execute("DELETE FROM movie WHERE id = ?", (gone,))
     with TestClient(create_app(Settings(db_path=catalogue))) as client:
-        body = post(client, "query($u: ID!) { user(id: $u) { ratings(first: 1) { edges { node { rating movie { id } } } } } }", {"u": str(user)})
+        body = post(client, "query($u: ID!) { user(id: $u) { ratings(first: 1) { edges { node { rating movie { tmdbId } } } } } }", {"u": str(user)})
     assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_FOUND"]
     assert str(gone) in body["errors"][0]["message"]

@@ -17,9 +17,9 @@ from starlette.testclient import TestClient
 from tests.schema.conftest import data, post
 
 EXPLAINED = """query($user: ID!, $first: Int!, $k: Int!) {
-  recommend(user: $user, first: $first) { movie { id } because(first: $k) { id title } reason personalized } }"""
+  recommend(user: $user, first: $first) { movie { tmdbId } because(first: $k) { tmdbId title } reason personalized } }"""
 ORDERED = """query($user: ID!, $order: RecommendOrder!) {
-  recommend(user: $user, first: 30, orderBy: $order) { score predictedRating movie { id } } }"""
+  recommend(user: $user, first: 30, orderBy: $order) { score predictedRating movie { tmdbId } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +67,9 @@ def test_because_names_the_users_highly_rated_movies_closest_by_item_vector(
     titles = dict(db.execute("SELECT id, title FROM movie"))
     explained = 0
     for item in answer:
-        because = [int(movie["id"]) for movie in item["because"]]
+        because = [int(movie["tmdbId"]) for movie in item["because"]]
         assert set(because) <= set(liked) and len(because) <= 3
-        assert because == _expected_because(sample_model, liked, int(item["movie"]["id"]), 3)
+        assert because == _expected_because(sample_model, liked, int(item["movie"]["tmdbId"]), 3)
         assert [movie["title"] for movie in item["because"]] == [titles[m] for m in because]
         assert item["reason"] == (f"Because you liked {titles[because[0]]}" if because else None)
         explained += bool(because)
@@ -78,12 +78,12 @@ def test_because_names_the_users_highly_rated_movies_closest_by_item_vector(
 
 def test_a_visitors_explanations_use_the_liked_movies(client: TestClient, sample_model: Path) -> None:
     likes = [862, 8844, 8587, 10530]  # Toy Story, Jumanji, The Lion King, Pocahontas
-    query = """query($likes: [ID!]!) { recommend(likes: $likes, first: 8) { movie { id } because(first: 2) { id } reason } }"""
+    query = """query($likes: [ID!]!) { recommend(likes: $likes, first: 8) { movie { tmdbId } because(first: 2) { tmdbId } reason } }"""
     answer = data(client, query, likes=[str(m) for m in likes])["recommend"]
     assert len(answer) == 8
     for item in answer:
-        because = [int(movie["id"]) for movie in item["because"]]
-        assert because == _expected_because(sample_model, likes, int(item["movie"]["id"]), 2)
+        because = [int(movie["tmdbId"]) for movie in item["because"]]
+        assert because == _expected_because(sample_model, likes, int(item["movie"]["tmdbId"]), 2)
         assert set(because) <= set(likes)
     assert all(item["reason"].startswith("Because you liked ") for item in answer if item["because"])
 
@@ -105,17 +105,17 @@ def test_explanations_cost_one_statement_per_answer(client: TestClient) -> None:
     movies' rows in one batch)."""
     database = client.app.state.runtime.require_database()  # type: ignore[attr-defined]
     before = database.statements
-    data(client, 'query { recommend(user: 564, first: 20) { movie { id } } }')
+    data(client, 'query { recommend(user: 564, first: 20) { movie { tmdbId } } }')
     plain = database.statements - before
     before = database.statements
-    data(client, 'query { recommend(user: 564, first: 20) { movie { id } because { id } reason } }')
+    data(client, 'query { recommend(user: 564, first: 20) { movie { tmdbId } because { tmdbId } reason } }')
     assert database.statements - before == plain + 2
 
 
 def test_order_by_predicted_rating_shows_the_same_movies_in_star_order(client: TestClient) -> None:
     by_score = data(client, ORDERED, user="564", order="SCORE")["recommend"]
     by_stars = data(client, ORDERED, user="564", order="PREDICTED_RATING")["recommend"]
-    assert sorted(item["movie"]["id"] for item in by_stars) == sorted(item["movie"]["id"] for item in by_score)
+    assert sorted(item["movie"]["tmdbId"] for item in by_stars) == sorted(item["movie"]["tmdbId"] for item in by_score)
     stars = [item["predictedRating"] for item in by_stars]
     assert stars == sorted(stars, reverse=True) and len(set(stars)) > 1
     for higher, lower in itertools.pairwise(by_stars):  # equal stars keep the model's order
@@ -147,7 +147,7 @@ def test_predicted_ratings_are_rounded_to_2_decimals_as_the_head_gives_them(
 
 
 def test_similar_users_match_an_independent_cosine(client: TestClient, sample_model: Path) -> None:
-    query = "query($user: ID!) { user(id: $user) { similarUsers(first: 5) { score user { id ratingCount } } } }"
+    query = "query($user: ID!) { user(id: $user) { similarUsers(first: 5) { score user { userId ratingCount } } } }"
     similar = data(client, query, user="564")["user"]["similarUsers"]
     user_ids = np.load(sample_model / "user_ids.npy")
     unit = _unit(np.load(sample_model / "user_vectors.npy"))
@@ -155,7 +155,7 @@ def test_similar_users_match_an_independent_cosine(client: TestClient, sample_mo
     cosine = unit @ unit[me]
     cosine[me] = -np.inf
     top = np.argsort(-cosine, kind="stable")[:5]
-    assert [int(item["user"]["id"]) for item in similar] == user_ids[top].tolist()
+    assert [int(item["user"]["userId"]) for item in similar] == user_ids[top].tolist()
     assert [item["score"] for item in similar] == pytest.approx(cosine[top].tolist(), abs=1e-5)
     assert all(item["user"]["ratingCount"] > 0 for item in similar)
     assert data(client, query, user="123456789")["user"]["similarUsers"] == []  # a user the model never saw

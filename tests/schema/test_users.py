@@ -13,11 +13,12 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from data.domain import encode_global_id
 from tests.schema.conftest import post
 
 USERS = """query($order: UserOrder!, $first: Int!, $after: String) {
   users(orderBy: $order, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor } edges { node { id ratingCount } } } }"""
+    totalCount pageInfo { hasNextPage endCursor } edges { node { userId ratingCount } } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def _walk(client: TestClient, order: str) -> list[tuple[int, int]]:
     after = None
     while True:
         page = _page(client, order, 100, after)
-        seen += [(int(edge["node"]["id"]), edge["node"]["ratingCount"]) for edge in page["edges"]]
+        seen += [(int(edge["node"]["userId"]), edge["node"]["ratingCount"]) for edge in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             return seen
         after = page["pageInfo"]["endCursor"]
@@ -68,12 +69,27 @@ def test_users_are_bounded(client: TestClient) -> None:
 
 
 def test_a_rating_leads_to_its_user(client: TestClient, counts: dict[int, int]) -> None:
-    query = "query($user: ID!) { user(id: $user) { ratingCount ratings(first: 2) { edges { node { user { id ratingCount } } } } } }"
+    query = "query($user: ID!) { user(id: $user) { ratingCount ratings(first: 2) { edges { node { user { userId ratingCount } } } } } }"
     user = max(counts, key=lambda u: counts[u])
     body = post(client, query, {"user": str(user)})
     assert "errors" not in body, body["errors"]
     found = body["data"]["user"]
     assert found["ratingCount"] == counts[user]
-    assert [edge["node"]["user"] for edge in found["ratings"]["edges"]] == [{"id": str(user), "ratingCount": counts[user]}] * 2
+    assert [edge["node"]["user"] for edge in found["ratings"]["edges"]] == [{"userId": user, "ratingCount": counts[user]}] * 2
     body = post(client, "{ user(id: 987654321) { ratingCount } }")
     assert body["data"]["user"]["ratingCount"] == 0
+
+
+def test_users_page_backwards_with_global_ids(client: TestClient, counts: dict[int, int]) -> None:
+    query = """query($before: String) { users(last: 3, before: $before) {
+      pageInfo { hasPreviousPage startCursor } edges { node { id userId } } } }"""
+    body = post(client, query, {"before": None})
+    assert "errors" not in body, body["errors"]
+    page = body["data"]["users"]
+    last = sorted(counts)[-3:]
+    assert [edge["node"] for edge in page["edges"]] == [{"id": encode_global_id("User", user), "userId": user} for user in last]
+    assert page["pageInfo"]["hasPreviousPage"]
+    body = post(client, query, {"before": page["pageInfo"]["startCursor"]})
+    assert [edge["node"]["userId"] for edge in body["data"]["users"]["edges"]] == sorted(counts)[-6:-3]
+    body = post(client, "query($id: ID!) { node(id: $id) { ... on User { userId } } }", {"id": encode_global_id("User", last[0])})
+    assert body["data"]["node"] == {"userId": last[0]}
