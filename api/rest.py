@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.authentication import challenge, identity_of
-from data.domain import check_item_count, parse_id
+from data.domain import REST_RATING_DECIMALS, check_item_count, parse_id
 from data.errors import (
     BadInput,
     DatabaseUnavailable,
@@ -62,7 +62,7 @@ async def predicted_ratings(request: Request) -> JSONResponse:
     runtime = Runtime.of(request)
     scorer = runtime.require_scorer()
     ratings = await recommender.predicted_ratings_by_ratings_ids(runtime.require_database(), scorer, user_id, items)
-    return JSONResponse({"ratings": [round(float(rating), 3) for rating in ratings]})
+    return JSONResponse({"ratings": [round(float(rating), REST_RATING_DECIMALS) for rating in ratings]})
 
 
 async def error_response(request: Request, exc: Exception) -> JSONResponse:

@@ -17,6 +17,9 @@ MAX_ID_DIGITS = len(str(MAX_ID))
 # whole stars); a prediction is RATING_MIN to STARS_MAX, as the rating head clips it.
 STARS_MIN, STARS_MAX, STARS_STEP = 0.5, 5.0, 0.5
 RATING_MIN, RATING_MAX = 1.0, STARS_MAX
+# A predicted rating as answered: GraphQL to what a star display shows (4.44, not the float32
+# 4.4381537437438965), the REST route to the old predictor's documented 3 decimals (3.527).
+SHOWN_RATING_DECIMALS, REST_RATING_DECIMALS = 2, 3
 
 # The id spaces of MovieLens movies: every release numbers them by movieId but ml-100k, whose item
 # ids are its own. The REST route takes the ids of the space the catalogue's ratings came in.

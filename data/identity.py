@@ -73,3 +73,11 @@ class Identity:
             who = "a service key" if self.kind is Kind.SERVICE else "without sign-in, a request"
             raise BadInput(f"{who} acts for the user it names: give `user`")
         return requested
+
+    def require_operator(self, what: str) -> None:
+        """Lists across users (`what`: "the user list") are for operators only: a service key, or
+        a server running open. Unauthenticated without credentials; Forbidden for a signed-in user."""
+        if self.kind is Kind.USER:
+            raise Forbidden(f"{what} is for operators (a service key) only; a signed-in user may see their own data as `viewer`")
+        if self.kind is Kind.ANONYMOUS:
+            raise Unauthenticated(f"{what} is for operators: send a service key (`X-API-Key: mgk_...`)")

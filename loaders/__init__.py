@@ -13,7 +13,7 @@ from typing import Generic
 
 from strawberry.dataloader import DataLoader
 
-from loaders import entities, people
+from loaders import entities, people, users
 from loaders._common import Database
 from loaders.entities import Entity, K, MovieKey, R, Stats
 from loaders.movies import select_movies_by_ids
@@ -77,6 +77,7 @@ class Loaders:
     language: EntityLoaders[LanguageRow, str]
     spoken_language: EntityLoaders[LanguageRow, str]
     keyword: EntityLoaders[KeywordRow, int]
+    rating_count: DataLoader[int, int]
 
     @classmethod
     def create(cls, db: Database) -> Loaders:
@@ -99,4 +100,5 @@ class Loaders:
             language=EntityLoaders.create(db, entities.LANGUAGE),
             spoken_language=EntityLoaders.create(db, entities.SPOKEN_LANGUAGE),
             keyword=EntityLoaders.create(db, entities.KEYWORD),
+            rating_count=TurnTakingLoader(partial(users.select_rating_counts, db)),
         )

@@ -10,6 +10,13 @@ from data.tables import Rating, RatingChange
 from loaders._common import Database, compile_sql
 
 _RATED = compile_sql(select(col(Rating.movie_id)).where(col(Rating.user_id) == bindparam("user")))
+# Highest rated first, then newest, then the movie id: a fixed choice when a limit cuts ties.
+_LIKED = compile_sql(
+    select(col(Rating.movie_id))
+    .where(col(Rating.user_id) == bindparam("user"), col(Rating.rating) >= bindparam("stars"))
+    .order_by(col(Rating.rating).desc(), col(Rating.timestamp).desc(), col(Rating.movie_id))
+    .limit(bindparam("limit"))
+)
 # A changed user's ratings: no row when unchanged after :since, one row of NULLs when all were deleted.
 _CHANGED_RATINGS = compile_sql(
     select(col(Rating.movie_id), col(Rating.rating))
@@ -17,8 +24,15 @@ _CHANGED_RATINGS = compile_sql(
     .outerjoin(Rating, col(Rating.user_id) == col(RatingChange.user_id))
     .where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) > bindparam("since"))
 )
+
+
 async def select_rated_movie_ids(db: Database, user_id: int) -> set[int]:
     return {row.movie_id for row in await db.fetch(_RATED, user=user_id)}
+
+
+async def select_liked_movie_ids(db: Database, user_id: int, stars: float, limit: int) -> list[int]:
+    """The movies `user_id` rated `stars` or more, at most `limit`: highest rated, then newest first."""
+    return [row.movie_id for row in await db.fetch(_LIKED, user=user_id, stars=stars, limit=limit)]
 
 
 async def select_ratings_changed_since(db: Database, user_id: int, since: float) -> list[tuple[int, float]] | None:

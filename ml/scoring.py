@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,10 +23,10 @@ from data.domain import STARS_MAX, STARS_MIN
 from data.errors import BadInput, NotFound
 from ml import artifact, catalogue
 from ml.model import Model
-from ml.rating_head import UserParams
+from ml.rating_head import UserParams, unit_rows
 from ml.types import FloatArray, IdArray, IndexArray
 
-__all__ = ["ModelInfo", "Recommendation", "Recommendations", "ScoredUser", "Scorer", "Similar"]
+__all__ = ["ModelInfo", "Recommendation", "Recommendations", "ScoredUser", "Scorer", "Similar", "SimilarUser"]
 
 
 class Recommendation(NamedTuple):
@@ -43,6 +44,11 @@ class Recommendations:
 class Similar(NamedTuple):
     movie_id: int
     score: float  # cosine similarity of the two item vectors, -1..1
+
+
+class SimilarUser(NamedTuple):
+    user_id: int
+    score: float  # cosine similarity of the two users' vectors, -1..1
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,45 @@ class Scorer:
         scores[row] = -np.inf
         top = _top(scores, k)
         return [Similar(int(m), float(s)) for m, s in zip(self._model.movie_ids[top], scores[top], strict=True)]
+
+    def similar_users(self, user_id: int, k: int = 10) -> list[SimilarUser]:
+        """The k users the model trained on whose user vectors are closest in angle to `user_id`'s,
+        best first; [] for a user the model has no vector for (new since training, or all zero).
+        As of training: a user whose ratings changed since is compared by their trained vector."""
+        if k < 1:
+            raise BadInput(f"k must be at least 1, not {k}")
+        row = self._model.users.row(user_id)
+        unit = self._unit_users
+        if row is None or not unit[row].any():
+            return []
+        scores = unit @ unit[row]
+        scores[row] = -np.inf
+        top = _top(scores, k)
+        return [SimilarUser(int(u), float(s)) for u, s in zip(self._model.user_ids[top], scores[top], strict=True)]
+
+    def nearest_rated(self, movie_ids: Sequence[int], rated: Sequence[int], k: int) -> list[list[int]]:
+        """For each of `movie_ids`, the at most k movies of `rated` whose item vectors are closest
+        in angle to it (cosine of the unit vectors, > 0 only, the movie itself left out), closest
+        first, ties in `rated` order: what pulls each recommendation up. Movies either list names
+        that the model lacks are skipped; one product of [len(rated), dim] by [dim, len(movie_ids)]."""
+        if k < 1:
+            raise BadInput(f"k must be at least 1, not {k}")
+        unit, index = self._model.unit_vectors, self._model.movies
+        rated_ids = np.asarray(rated, dtype=np.int64)
+        rated_rows = index.rows(rated_ids)
+        rated_ids, rated_rows = rated_ids[rated_rows >= 0], rated_rows[rated_rows >= 0]
+        targets = index.rows(np.asarray(movie_ids, dtype=np.int64))
+        if not len(rated_rows) or not len(targets):
+            return [[] for _ in movie_ids]
+        pulls = unit[rated_rows] @ unit[np.maximum(targets, 0)].T  # [len(rated), len(movie_ids)]
+        pulls[(rated_rows[:, None] == targets[None, :]) | (targets[None, :] < 0)] = -np.inf
+        order = np.argsort(-pulls, axis=0, kind="stable")[:k]  # [min(k, len(rated)), len(movie_ids)]
+        kept = np.take_along_axis(pulls, order, axis=0) > 0
+        return [rated_ids[order[kept[:, column], column]].tolist() for column in range(len(targets))]
+
+    @cached_property
+    def _unit_users(self) -> FloatArray:
+        return unit_rows(self._model.user_vectors)
 
     def fold_in(self, ratings: Iterable[tuple[int, float]]) -> UserParams:
         """A user's rating-head params solved from (movie id, rating) pairs, as training solves them;

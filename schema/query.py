@@ -10,8 +10,10 @@ from data.text import fold
 from loaders.movies import VOTES_HALF, count_movies, fts_query, search_movies, select_movie_page
 from loaders.people import search_people
 from loaders.rows import MovieRow, PersonRow
+from loaders.users import UserOrder as UserRowOrder
+from loaders.users import select_user_page
 from schema import lookup, place_names, recommender_fields
-from schema.access import acting_user
+from schema.access import acting_user, require_operator
 from schema.collection import Collection
 from schema.company import Company
 from schema.context import Info
@@ -27,8 +29,8 @@ from schema.nodes import MAX_NODES, resolve_nodes
 from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First10, First20, First100, Last, PageArgs, connection, paginate
 from schema.person import Person
 from schema.rating import Rating
-from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter
-from schema.user import ID_HELP, ItemsArg, User, UserArg, ratings_page
+from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, RecommendOrder, RecommendOrderArgument
+from schema.user import ID_HELP, ItemsArg, User, UserArg, UserOrder, UserOrderArgument, ratings_page
 
 NAME_HELP = ("Look up by `id` (its global id or the plain TMDB number) or by `name` (case- and accent-insensitive); "
              "give exactly one.")
@@ -191,8 +193,9 @@ class Query:
             description="Conditions every recommended movie meets; one naming an unknown genre or language answers an "
             "empty list and a NOT_FOUND error naming it.")] = None,
         exclude_rated: Annotated[bool, strawberry.argument(description="Leave out the movies the user rated (or the liked ones).")] = True,
+        order_by: RecommendOrderArgument = RecommendOrder.SCORE,
     ) -> list[Recommendation]:
-        return await recommender_fields.recommend(info, user, likes, first, filter, exclude_rated)
+        return await recommender_fields.recommend(info, user, likes, first, filter, exclude_rated, order_by)
 
     @strawberry.field(
         description=f"The 1-5 star ratings the user is predicted to give `items`, in the order asked, reflecting the "
@@ -214,6 +217,20 @@ class Query:
     @strawberry.field(description=f"A user by id. {USER_HELP}")
     def user(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description=f"The user. {ID_HELP}")]) -> User:
         return User.of(acting_user(info, id, "account"))
+
+    @strawberry.field(description=f"Every user of the catalogue (of the ratings source, and everyone who rated through the "
+                                  f"API), for operators only: a service key, or a server running open (FORBIDDEN for a "
+                                  f"signed-in user, UNAUTHENTICATED without credentials). {PAGE_HELP}")
+    async def users(
+        self, info: Info, order_by: UserOrderArgument = UserOrder.ID, first: First20 = None, after: After = None, last: Last = None,
+        before: Before = None,
+    ) -> Connection[User]:
+        require_operator(info, "the user list")
+
+        async def fetch(offset: int, limit: int) -> tuple[list[int], int]:
+            return await select_user_page(info.context.loaders.db, UserRowOrder[order_by.name], offset, limit)
+
+        return await paginate(PageArgs(20, first, after, last, before), fetch, User.of)
 
     @strawberry.field(description="The recommender model currently serving.")
     def model_info(self, info: Info) -> ModelInfo:

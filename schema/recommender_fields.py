@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 from strawberry.scalars import JSON
 
-from data.domain import check_item_count, parse_id
+from data.domain import SHOWN_RATING_DECIMALS, check_item_count, parse_id
 from data.errors import BadInput
 from data.text import fold
 from loaders import recommender
+from loaders.explanations import Explanations
 from loaders.movies import MovieQuery
 from schema import lookup, place_names
 from schema.access import acting_user
 from schema.context import Info
 from schema.input_limits import check_names
 from schema.pagination import page_window
-from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, SimilarMovie
+from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, RecommendOrder, SimilarMovie
 
 
 def _within(flt: RecommendFilter | None) -> MovieQuery | None:
@@ -31,41 +34,54 @@ def _within(flt: RecommendFilter | None) -> MovieQuery | None:
 
 async def recommend(
     info: Info, user: strawberry.ID | None, likes: list[strawberry.ID] | None, first: int, flt: RecommendFilter | None,
-    exclude_rated: bool,
+    exclude_rated: bool, order_by: RecommendOrder,
 ) -> list[Recommendation]:
     page_window(first, None)
     if likes is None:  # the signed-in user's (or, for a service key, the one `user` names)
-        return await recommend_for_user(info, acting_user(info, user, "recommendations"), first, flt, exclude_rated)
+        return await recommend_for_user(info, acting_user(info, user, "recommendations"), first, flt, exclude_rated, order_by)
     if user is not None:
         raise BadInput("give exactly one of user (a known or new user id) and likes (movie ids an anonymous visitor likes)")
     if not likes:
         raise BadInput("likes must name at least one movie")
     check_item_count(len(likes))
-    return await _recommend(info, first, flt, exclude_rated, liked=[parse_id(movie, "movie") for movie in likes])
+    return await _recommend(info, first, flt, exclude_rated, order_by, liked=[parse_id(movie, "movie") for movie in likes])
 
 
-async def recommend_for_user(info: Info, user_id: int, first: int, flt: RecommendFilter | None, exclude_rated: bool) -> list[Recommendation]:
+async def recommend_for_user(
+    info: Info, user_id: int, first: int, flt: RecommendFilter | None, exclude_rated: bool, order_by: RecommendOrder
+) -> list[Recommendation]:
     """`recommend` for a user the caller may see (User.recommendations)."""
     page_window(first, None)
-    return await _recommend(info, first, flt, exclude_rated, user_id=user_id)
+    return await _recommend(info, first, flt, exclude_rated, order_by, user_id=user_id)
 
 
 async def _recommend(
-    info: Info, first: int, flt: RecommendFilter | None, exclude_rated: bool, *, user_id: int | None = None, liked: list[int] | None = None
+    info: Info, first: int, flt: RecommendFilter | None, exclude_rated: bool, order_by: RecommendOrder, *,
+    user_id: int | None = None, liked: list[int] | None = None
 ) -> list[Recommendation]:
     within = _within(flt)  # the input first: a bad filter is BAD_USER_INPUT with or without a model
     scorer = info.context.scorer
     if first == 0:
         return []
-    result = await recommender.recommend(
-        info.context.loaders.db, scorer, first, user_id=user_id, liked=liked, within=within, exclude_rated=exclude_rated
-    )
+    db = info.context.loaders.db
+    result = await recommender.recommend(db, scorer, first, user_id=user_id, liked=liked, within=within, exclude_rated=exclude_rated)
     if not result.items and flt is not None:
         await lookup.report_unknown_names(info, flt.named())
-    return [
-        Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=item.predicted_rating, personalized=result.personalized)
+    explanations = Explanations(db, scorer, [item.movie_id for item in result.items], user_id=user_id, liked=liked)
+    answer = [
+        Recommendation(_movie_id=item.movie_id, score=item.score, predicted_rating=_shown(item.predicted_rating),
+                       personalized=result.personalized, _explanations=explanations)
         for item in result.items
     ]
+    if order_by is RecommendOrder.PREDICTED_RATING:
+        # The model's `first` best, shown in star order: sorted by the rating as shown, so equal
+        # stars keep the model's order (a stable sort of a score-ordered list).
+        answer.sort(key=lambda item: -item.predicted_rating)
+    return answer
+
+
+def _shown(rating: float) -> float:
+    return round(float(rating), SHOWN_RATING_DECIMALS)
 
 
 async def predicted_ratings(info: Info, user_id: int, items: list[strawberry.ID]) -> list[PredictedRating]:
@@ -74,7 +90,7 @@ async def predicted_ratings(info: Info, user_id: int, items: list[strawberry.ID]
     movie_ids = [parse_id(item, "movie") for item in items]
     scorer = info.context.scorer
     ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, user_id, movie_ids)
-    return [PredictedRating(_movie_id=movie_id, rating=float(rating)) for movie_id, rating in zip(movie_ids, ratings, strict=True)]
+    return [PredictedRating(_movie_id=movie_id, rating=_shown(rating)) for movie_id, rating in zip(movie_ids, ratings, strict=True)]
 
 
 def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
@@ -86,4 +102,5 @@ def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
 
 def model_info(info: Info) -> ModelInfo:
     described = info.context.scorer.model_info
-    return ModelInfo(version=described.version, trained_at=described.trained_at, metrics=JSON(described.metrics))
+    trained_at = dt.datetime.fromisoformat(described.trained_at)  # the manifest's ISO 8601 text, with its UTC offset
+    return ModelInfo(version=described.version, trained_at=trained_at, metrics=JSON(described.metrics))

@@ -21,8 +21,8 @@ SQL_CALLS = {"execute", "executemany", "executescript", "exec_driver_sql", "text
 # (file, function): identifiers from the SQLModel metadata or constants, values bound with `?`.
 OFFLINE_IDENTIFIER_SQL = {
     ("data/database.py", "insert"),  # INSERT INTO "<table>" (<columns>) VALUES (?, ...)
-    ("data/database.py", "insert_columns"),  # the same, ROWS_PER_STATEMENT rows of ? per statement
-    ("data/database.py", "finish"),  # PRAGMA analysis_limit = <the module's integer constant> (PRAGMA binds nothing)
+    ("data/database.py", "insert_columns"),  # the same, ROWS_PER_STATEMENT rows of (?, ...) a statement
+    ("data/database.py", "finish"),  # PRAGMA analysis_limit = <ANALYZE_ROWS> (a PRAGMA binds no parameter)
     ("data/database.py", "attached"),  # ATTACH DATABASE ? AS <alias>, DETACH DATABASE <alias>
     ("data/credits_shard.py", "copy_credits_shard"),  # INSERT ... SELECT between two copies of the same tables
 }

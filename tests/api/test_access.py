@@ -43,6 +43,8 @@ OPERATIONS = [
     Operation("user", "query($user: ID!) { user(id: $user) { id } }"),
     Operation("user.ratings", "query($user: ID!) { user(id: $user) { ratings { totalCount } } }"),
     Operation("user.recommendations", "query($user: ID!) { user(id: $user) { recommendations(first: 3) { movie { tmdbId } } } }"),
+    Operation("user.ratingCount", "query($user: ID!) { user(id: $user) { ratingCount } }"),
+    Operation("user.similarUsers", "query($user: ID!) { user(id: $user) { similarUsers(first: 2) { score } } }"),
     Operation("user.predictedRatings", f'query($user: ID!) {{ user(id: $user) {{ predictedRatings(items: ["{MOVIE}"]) {{ rating }} }} }}'),
     Operation("rateMovie", f'mutation($user: ID) {{ rateMovie(user: $user, movie: "{MOVIE}", rating: 0.5) {{ user {{ userId }} }} }}'),
     Operation("deleteRating", f'mutation($user: ID) {{ deleteRating(user: $user, movie: "{MOVIE}") }}'),
@@ -192,6 +194,34 @@ def test_a_service_key_acts_for_any_user(app: App) -> None:
     assert app.client.get(REST.format(user=VICTIM), headers=key).status_code == 200
     _, body = graphql(app.client, "{ ratings { totalCount } }", key)
     assert codes(body) == ["BAD_USER_INPUT"] and "give `user`" in body["errors"][0]["message"]
+
+
+def test_the_user_list_is_for_service_keys_only(app: App) -> None:
+    query = "{ users(first: 3) { totalCount edges { node { userId ratingCount } } } }"
+    status, body = graphql(app.client, query)
+    assert (status, codes(body), body["data"]) == (200, ["UNAUTHENTICATED"], None)
+    status, body = graphql(app.client, query, bearer(hs256(claims(str(VICTIM)))))
+    assert (status, codes(body), body["data"]) == (200, ["FORBIDDEN"], None)
+    assert "operators" in body["errors"][0]["message"]
+    _, body = graphql(app.client, query, {"x-api-key": service_keys.create(app.keys, "tv-backend")})
+    with contextlib.closing(sqlite3.connect(f"{app.db.as_uri()}?mode=ro", uri=True)) as conn:
+        users = [user for (user,) in conn.execute("SELECT id FROM user ORDER BY id LIMIT 3")]
+        total = conn.execute("SELECT count(*) FROM user").fetchone()[0]
+    assert body["data"]["users"]["totalCount"] == total
+    assert [edge["node"] for edge in body["data"]["users"]["edges"]] == [{"userId": u, "ratingCount": len(ratings_of(app.db, u))} for u in users]
+
+
+def test_a_signed_in_user_sees_who_is_similar_but_not_their_data(app: App) -> None:
+    token = bearer(hs256(claims(str(VICTIM))))
+    query = "{ viewer { similarUsers(first: 2) { score user { userId } } ratings(first: 1) { edges { node { user { userId ratingCount } } } } } }"
+    _, body = graphql(app.client, query, token)
+    assert codes(body) == []
+    similar = [item["user"]["userId"] for item in body["data"]["viewer"]["similarUsers"]]
+    assert len(similar) == 2 and VICTIM not in similar
+    assert body["data"]["viewer"]["ratings"]["edges"][0]["node"]["user"] == {"userId": VICTIM, "ratingCount": len(ratings_of(app.db, VICTIM))}
+    for field in ("ratingCount", "ratings { totalCount }", "recommendations(first: 1) { score }", "similarUsers(first: 1) { score }"):
+        _, body = graphql(app.client, f"{{ viewer {{ similarUsers(first: 1) {{ user {{ {field} }} }} }} }}", token)
+        assert codes(body) == ["FORBIDDEN"], field
 
 
 def test_writes_over_the_users_quota_answer_429_and_store_nothing(app: App) -> None:

@@ -132,3 +132,37 @@ def test_model_info_reports_version_time_and_metrics(scorer: Scorer, trained: Tr
     info = scorer.model_info
     assert info.version == FORMAT_VERSION and info.trained_at == trained.model.manifest["created_at"]
     assert info.metrics["best_epoch"] == trained.best_epoch
+
+
+# Alternative test implementation: float64 cosines, one movie at a time, a plain sort.
+def test_nearest_rated_matches_a_per_movie_sort(scorer: Scorer, trained: TrainingResult) -> None:
+    model = trained.model
+    unit = model.item_vectors.astype(np.float64)
+    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    rng = np.random.default_rng(3)
+    rated = rng.choice(model.movie_ids, 40, replace=False).tolist()
+    targets = [*rng.choice(model.movie_ids, 12, replace=False).tolist(), rated[0], 424242424]
+    got = scorer.nearest_rated(targets, [*rated, 424242425], 4)
+    row = {int(m): i for i, m in enumerate(model.movie_ids)}
+    for target, nearest in zip(targets, got, strict=True):
+        if target not in row:
+            assert nearest == []
+            continue
+        pulls = sorted(((-(unit[row[m]] @ unit[row[target]]), i, m) for i, m in enumerate(rated) if m != target))
+        assert nearest == [m for pull, _, m in pulls if -pull > 1e-6][:4]
+    assert rated[0] not in got[-2]  # a rated movie never explains itself
+
+
+def test_similar_users_match_a_full_cosine_sort(scorer: Scorer, trained: TrainingResult) -> None:
+    model = trained.model
+    unit = model.user_vectors.astype(np.float64)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    user = int(model.user_ids[5])
+    cosine = unit @ unit[5]
+    order = [i for i in np.argsort(-cosine, kind="stable") if i != 5][:7]
+    got = scorer.similar_users(user, 7)
+    assert [s.user_id for s in got] == model.user_ids[order].tolist()
+    assert [s.score for s in got] == pytest.approx(cosine[order].tolist(), abs=1e-5)
+    assert scorer.similar_users(987654321, 3) == []
+    with pytest.raises(BadInput):
+        scorer.similar_users(user, 0)

@@ -27,7 +27,7 @@ from api.settings import Settings
 from ml.model_holder import ModelHolder
 from tests.reliability.burst import RATE, Burst, plan
 from tests.reliability.deployment import DataDir, integrity, serve, stored_ratings, user_headers
-from tests.schema.test_live_ratings import PREDICT, _expected_ratings
+from tests.schema.test_live_ratings import PREDICT, SHOWN, _expected_ratings
 
 FIRST_USER = 8_200_000
 MOVIE = "query($id: ID!) { movie(id: $id) { title } }"
@@ -97,7 +97,7 @@ def test_every_acknowledged_rating_survives_a_sigkill_mid_burst(data_dir: DataDi
         for user in sorted({user for user, _ in outcome.acknowledged})[:3]:
             ratings = {movie: stars for (u, movie), stars in stored.items() if u == user}
             answer = _data(client, PREDICT, user=str(user), items=[str(movie) for movie in items])["predictedRatings"]
-            np.testing.assert_allclose([p["rating"] for p in answer], _expected_ratings(data_dir.model, ratings, items), atol=1e-4)
+            np.testing.assert_allclose([p["rating"] for p in answer], _expected_ratings(data_dir.model, ratings, items), atol=SHOWN)
         _data(client, RATE, user=str(FIRST_USER + 99), movie=str(items[0]), rating=2.5)
         assert _data(client, MOVIE, id=str(items[0]))["movie"]["title"] == _title(data_dir.db, items[0])
     assert stored_ratings(data_dir.db, FIRST_USER + 99) == {(FIRST_USER + 99, items[0]): 2.5}

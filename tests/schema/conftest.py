@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,12 +32,21 @@ def post(client: TestClient, query: str, variables: dict[str, Any] | None = None
     return body
 
 
+def data(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
+    """The answer's data, failing on any error."""
+    body = post(client, query, variables)
+    assert "errors" not in body, body["errors"]
+    answer: dict[str, Any] = body["data"]
+    return answer
+
+
 @pytest.fixture(scope="module")
 def gql(client: TestClient) -> Gql:
-    def run(query: str, **variables: Any) -> dict[str, Any]:
-        body = post(client, query, variables)
-        assert "errors" not in body, body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
+    return partial(data, client)
 
-    return run
+
+@pytest.fixture(scope="module")
+def sample_client(sample_db: Path, sample_model: Path) -> Iterator[TestClient]:
+    """The app over the sample catalogue and its model, authentication off."""
+    with TestClient(create_app(Settings(db_path=sample_db, model_dir=sample_model))) as client:
+        yield client
