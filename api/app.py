@@ -164,9 +164,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             watcher.cancel()
             await authenticator.close()
             await runtime.close()
-            # Coroutines graphql-core left unawaited (a sibling field failed first) wait in garbage
-            # cycles; finalized at interpreter exit they print tracebacks, so collect them here.
-            gc.collect()
 
     request_log.configure(settings.log_level)
     metrics = Metrics()

@@ -72,7 +72,10 @@ current: ContextVar[Turns | None] = ContextVar("moviegraph_turns", default=None)
 
 async def in_turn(value: Awaitable[V]) -> V:
     """`value`, then the request's turn (no wait outside a request)."""
-    result = await value
+    # Shielded: a DataLoader's future is shared by every field that loads the key, and graphql-core
+    # cancels a failed field's siblings; cancelling the future itself would fail the others with a
+    # bare CancelledError (a 500), not just the cancelled one.
+    result = await asyncio.shield(value)
     turns = current.get()
     if turns is not None:
         await turns.wait()
