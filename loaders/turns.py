@@ -14,7 +14,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -75,11 +75,20 @@ async def in_turn(value: Awaitable[V]) -> V:
     # Shielded: a DataLoader's future is shared by every field that loads the key, and graphql-core
     # cancels a failed field's siblings; cancelling the future itself would fail the others with a
     # bare CancelledError (a 500), not just the cancelled one.
-    result = await asyncio.shield(value)
+    if isinstance(value, asyncio.Future):
+        value.add_done_callback(_retrieve)  # its error is the awaiters' to report, logged by none
+        result: V = await asyncio.shield(value)
+    else:
+        result = await value
     turns = current.get()
     if turns is not None:
         await turns.wait()
     return result
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class TurnTakingLoader(DataLoader[K, V]):
