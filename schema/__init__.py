@@ -26,6 +26,7 @@ from schema.input_limits import UnicodeVariables
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
+from schema.sibling_fields import gather_settled  # noqa: F401  (importing it installs it in graphql-core)
 
 # Generous for real queries (the deepest useful one, movie > directors > movies > edges > node >
 # cast > person > castCredits > movie, is 10 deep), tight enough that a hostile query is refused before it runs.
