@@ -1,0 +1,136 @@
+"""The old statistics API's questions: moviegraph's GraphQL against the pandas API it replaces.
+
+Both served by uvicorn (one worker, subprocesses), over the real rows (7,021 movies) and the
+full-size replica (45,466): `moviegraph serve` over the ingested catalogue, and
+`pandas_stats_app` (the seed's way: frames in memory, one filter per request) over the same
+files. Each question runs 200 timed requests at 1 client on keep-alive connections (the API
+benchmark's driver), in 3 rounds alternating between the two servers; the figure is the median of
+the rounds' p50s. No response cache: each request runs its query. Both answers are printed
+side by side (the counts come from two independent readings of the same files).
+Targets (issue #15): at least 2x faster than pandas at full size, not slower on the real rows.
+Run: `.venv/bin/python -m pytest tests/benchmarks/test_statistics_benchmark.py -m benchmark -s`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.benchmarks.test_api_benchmark import Reply, drive
+from tests.servers import HOST, free_port, serving
+
+pytestmark = pytest.mark.benchmark
+
+REQUESTS = 200
+ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Question:
+    label: str
+    graphql: str
+    peer_path: str
+
+    def payload(self) -> bytes:
+        return json.dumps({"query": self.graphql}).encode()
+
+
+QUESTIONS = [
+    Question('count by language "fr"', '{ language(code: "fr") { movieCount } }', "/peliculas_idioma/fr"),
+    Question('runtime, year of "Toy Story"', '{ movies(filter: {title: "Toy Story"}) { edges { node { title runtime year } } } }',
+             "/peliculas_duracion/Toy%20Story"),
+    Question("Toy Story Collection", '{ collection(name: "Toy Story Collection") { movieCount totalRevenue averageRevenue } }',
+             "/franquicia/Toy%20Story%20Collection"),
+    Question('count by country "France"', '{ country(code: "France") { movieCount } }', "/peliculas_pais/France"),
+    Question('company "Pixar"', '{ company(name: "Pixar Animation Studios") { movieCount totalRevenue } }',
+             "/productoras_exitosas/Pixar%20Animation%20Studios"),
+    Question('director "John Lasseter"',
+             '{ director(name: "John Lasseter") { movieCount averageReturn '
+             'movies { edges { node { title releaseDate budget revenue returnRatio } } } } }',
+             "/get_director/John%20Lasseter"),
+]
+
+
+def _p50_ms(latencies: list[float]) -> float:
+    return statistics.median(latencies) * 1000
+
+
+def _answer(reply: Reply, graphql: bool) -> Any:
+    assert reply.status == 200, reply.body[:300]
+    body = reply.json()
+    if graphql:
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+    return body
+
+
+def _brief(answer: Any) -> str:
+    text = json.dumps(answer)
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    db: Path
+    files: Path  # what it was ingested from, which the pandas API reads
+    model: Path  # a model folder; `serve` trains one there first if it is empty
+
+
+@pytest.fixture(scope="module")
+def catalogues(request: pytest.FixtureRequest, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Catalogue]:
+    _, real_db = request.getfixturevalue("real_catalogue")
+    return {
+        "real rows (7,021 movies)": Catalogue(real_db, shared_data / "movies-dataset", tmp_path_factory.mktemp("real") / "model"),
+        "full size (45,466 movies)": Catalogue(request.getfixturevalue("fullsize_db"), request.getfixturevalue("fullsize_dir"),
+                                               request.getfixturevalue("fullsize_model")),
+    }
+
+
+@contextmanager
+def both_servers(catalogue: Catalogue, logs: Path) -> Iterator[tuple[int, int]]:
+    """(moviegraph's port, the pandas API's port), both answering."""
+    ours, peer = free_port(), free_port()
+    serve = [str(Path(sys.executable).parent / "moviegraph"), "serve", "--host", HOST, "--port", str(ours),
+             "--workers", "1", "--db", str(catalogue.db)]
+    pandas_api = [sys.executable, "-m", "uvicorn", "tests.benchmarks.pandas_stats_app:app", "--host", HOST,
+                  "--port", str(peer), "--workers", "1", "--log-level", "warning"]
+    environment = {"MOVIEGRAPH_MODEL_DIR": str(catalogue.model), "MOVIEGRAPH_RATE_LIMIT": "0"}
+    with (serving(serve, f"http://{HOST}:{ours}/health", logs / f"ours-{ours}.log", environment, timeout=600),
+          serving(pandas_api, f"http://{HOST}:{peer}/peliculas_idioma/fr", logs / f"peer-{peer}.log",
+                  {"STATS_DATA": str(catalogue.files)}, timeout=600)):
+        yield ours, peer
+
+
+def test_statistics_against_pandas(catalogues: dict[str, Catalogue], tmp_path: Path) -> None:
+    lines = [(f"\nstatistics questions, 1 client, p50 ms (median of {ROUNDS} alternating rounds of {REQUESTS}); "
+              f"load average {os.getloadavg()[0]:.2f} before")]
+    for label, catalogue in catalogues.items():
+        full_size = label.startswith("full")
+        needed = 2.0 if full_size else 1.0
+        lines.append(f"{label}: {'question':<30} {'moviegraph':>10} {'pandas':>8} {'speed-up':>8}  target")
+        with both_servers(catalogue, tmp_path) as (ours, peer):
+            for question in QUESTIONS:
+                ours_p50, peer_p50, answers = [], [], {}
+                for _ in range(ROUNDS):
+                    result, replies = drive(ours, "/graphql", question.payload(), REQUESTS, 1)
+                    ours_p50.append(_p50_ms(result.latencies))
+                    answers["moviegraph"] = _answer(replies[-1], graphql=True)
+                    result, replies = drive(peer, question.peer_path, b"", REQUESTS, 1)
+                    peer_p50.append(_p50_ms(result.latencies))
+                    answers["pandas"] = _answer(replies[-1], graphql=False)
+                mine, theirs = statistics.median(ours_p50), statistics.median(peer_p50)
+                verdict = "met" if theirs / mine >= needed else "MISSED"
+                lines.append(f"  {question.label:<36} {mine:>10.2f} {theirs:>8.2f} {theirs / mine:>7.1f}x  >= {needed:g}x: {verdict}")
+                lines.append(f"    moviegraph {_brief(answers['moviegraph'])}")
+                lines.append(f"    pandas     {_brief(answers['pandas'])}")
+    lines.append(f"load average {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} cores")
+    print("\n".join(lines))
