@@ -5,8 +5,9 @@ Each replica user takes a real user of ratings_small as its template (drawn unif
 number of ratings is the template's, scaled so the rows add up to `rows` (at least 1, at most
 MAX_PER_USER), and each rating is one of the template's (rating, timestamp) pairs drawn at
 random, so the star scale per user, the spread of activity and the 1995-2016 timestamps are the
-real ones. Movies are drawn by popularity over every movieId of a links.csv (the source's, or a
-full-size catalogue replica's, whose copied movies have fresh movieIds above the real ones): a
+real ones. Movies are drawn by popularity over the movieIds of a links.csv (the source's, or a
+full-size catalogue replica's, whose copied movies have fresh movieIds above the real ones) whose
+movie the movies_metadata.csv beside it holds, as the real file's almost all are: a
 movie of ratings_small weighs its rating count, the others (which the real 26M file also rates)
 half a rating, so every catalogue movie can be rated. A user rates a
 movie once; draws that repeat one are drawn again. Rows come sorted by userId, then movieId, as
@@ -42,9 +43,22 @@ def _read_small(path: Path) -> tuple[Int64Array, npt.NDArray[np.float64], Int64A
     return table[:, 0].astype(np.int64), table[:, 2], table[:, 3].astype(np.int64), table[:, 1].astype(np.int64)
 
 
-def _movie_weights(links: Path, small_movies: Int64Array) -> tuple[Int64Array, npt.NDArray[np.float64]]:
+def _catalogue_movie_ids(links: Path) -> Int64Array:
+    """The movieIds of `links` whose tmdbId is a movie of the movies_metadata.csv beside it (all of
+    them if there is none): the real file rates movies its catalogue holds, and a catalogue replica
+    holds only some of the real links' movies."""
     with links.open(newline="", encoding="utf-8") as handle:
-        movie_ids = np.unique(np.array([int(row[0]) for row in list(csv.reader(handle))[1:]], dtype=np.int64))
+        rows = [(row[0], row[2]) for row in list(csv.reader(handle))[1:]]
+    metadata = links.with_name("movies_metadata.csv")
+    if metadata.is_file():
+        with metadata.open(newline="", encoding="utf-8") as handle:
+            held = {row["id"] for row in csv.DictReader(handle)}
+        rows = [(movie, tmdb) for movie, tmdb in rows if tmdb in held]
+    return np.unique(np.array([int(movie) for movie, _ in rows], dtype=np.int64))
+
+
+def _movie_weights(links: Path, small_movies: Int64Array) -> tuple[Int64Array, npt.NDArray[np.float64]]:
+    movie_ids = _catalogue_movie_ids(links)
     counts = np.zeros(len(movie_ids))
     rows = np.searchsorted(movie_ids, small_movies)
     known = (rows < len(movie_ids)) & (movie_ids[np.minimum(rows, len(movie_ids) - 1)] == small_movies)
