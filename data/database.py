@@ -95,12 +95,13 @@ class BulkWriter:
         self.conn.execute("COMMIT")
         self.conn.close()
 
-    def finish(self, fts_ddl: Sequence[str]) -> None:
-        """Creates indexes and full-text tables, gathers planner statistics and syncs to disk."""
+    def finish(self, after_indexes: Sequence[str]) -> None:
+        """Creates indexes, runs the statements that read through them (derived tables, full text),
+        gathers planner statistics and syncs to disk."""
         for table in SQLModel.metadata.sorted_tables:
             for index in table.indexes:
                 self.conn.execute(str(CreateIndex(index).compile(dialect=_DIALECT)))
-        for statement in fts_ddl:
+        for statement in after_indexes:
             self.conn.execute(statement)
         self.conn.execute("COMMIT")
         # Statistics from a bounded sample of each index: exact for every table of the shipped sample

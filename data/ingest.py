@@ -24,6 +24,7 @@ from data import live_ratings, longest_lists, movielens_sources, progress
 from data.credits_shard import build_credits_shard, copy_credits_shard
 from data.database import BulkWriter, atomic_database, columns, remove_database_files
 from data.errors import IngestError
+from data.movie_groups import GROUP_STATS_FILL
 from data.rating_rows import write_ratings
 from data.readers import movies_dataset as md
 from data.readers._common import FileReport, find_file
@@ -253,7 +254,7 @@ def ingest(
                 longest_lists.INGEST_INFO_KEY: json.dumps(writer.measure(longest_lists.MEASURED)),
             }
             writer.insert("ingestinfo", list(facts.items()))
-            writer.finish([PERSON_MOVIES_FILL, MOVIE_FTS_DDL, MOVIE_FTS_FILL])
+            writer.finish([PERSON_MOVIES_FILL, *GROUP_STATS_FILL, MOVIE_FTS_DDL, MOVIE_FTS_FILL])
         except BaseException:
             writer.abort()
             pool.shutdown(cancel_futures=True)

@@ -107,6 +107,20 @@ class PersonMovies(SQLModel, table=True):
     movie_count: int
 
 
+class GroupStats(SQLModel, table=True):
+    """Each group's movie count and success figures (data/movie_groups.py), counted once at ingest.
+    `kind` names the membership; `parent_id` is the group's id as text (a number, or the ISO code
+    of a country or language)."""
+
+    kind: str = Field(primary_key=True)
+    parent_id: str = Field(primary_key=True)
+    movie_count: int
+    total_revenue: int | None = None
+    total_budget: int | None = None
+    average_revenue: float | None = None
+    average_return: float | None = None
+
+
 class MovieGenre(SQLModel, table=True):
     movie_id: int = Field(foreign_key="movie.id", primary_key=True)
     genre_id: int = Field(foreign_key="genre.id", primary_key=True, index=True)
@@ -218,6 +232,9 @@ class IngestInfo(SQLModel, table=True):
 RATING_CHANGES_PRESENT = "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ratingchange'"
 # Whether a catalogue has the people's movie counts (PersonMovies): one ingested before them has not.
 PERSON_MOVIES_PRESENT = "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'personmovies'"
+
+# Whether a catalogue has the groups' success figures (GroupStats): one ingested before them has not.
+GROUP_STATS_PRESENT = "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'groupstats'"
 
 PERSON_MOVIES_FILL = (
     "INSERT INTO personmovies (person_id, movie_count) SELECT person_id, count(*) FROM "

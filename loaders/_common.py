@@ -25,7 +25,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from data.catalogue_file import read_uri
 from data.errors import RequestTimeout
-from data.tables import PERSON_MOVIES_PRESENT, RATING_CHANGES_PRESENT
+from data.tables import GROUP_STATS_PRESENT, PERSON_MOVIES_PRESENT, RATING_CHANGES_PRESENT
 from loaders.deadline import current as current_work
 
 K = TypeVar("K", bound=Hashable)
@@ -68,6 +68,7 @@ def _named_rows(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
 
 _RATING_CHANGES_TABLE = SQL(RATING_CHANGES_PRESENT, {})
 _PERSON_MOVIES_TABLE = SQL(PERSON_MOVIES_PRESENT, {})
+_GROUP_STATS_TABLE = SQL(GROUP_STATS_PRESENT, {})
 
 
 def _run(connection: sqlite3.Connection, text: str, params: Mapping[str, Any]) -> Rows:
@@ -93,6 +94,7 @@ class Database:
         self.statements = 0  # executed so far; tests assert batching with it
         self.has_rating_changes = False  # the live-ratings table exists (the rating writer adds it)
         self.has_person_movies = False  # the people's movie counts exist (an older ingest made none)
+        self.has_group_stats = False  # so do the groups' success figures
 
     @classmethod
     async def open(cls, path: Path, readers: int = 1) -> Database:
@@ -111,6 +113,7 @@ class Database:
         database = cls([await asyncio.to_thread(connect) for _ in range(readers)])
         database.has_rating_changes = bool(await database.fetch(_RATING_CHANGES_TABLE))
         database.has_person_movies = bool(await database.fetch(_PERSON_MOVIES_TABLE))
+        database.has_group_stats = bool(await database.fetch(_GROUP_STATS_TABLE))
         return database
 
     async def fetch(self, sql: SQL, **params: Any) -> Rows:

@@ -2,7 +2,7 @@
 keywords): lookups, pages, per-movie lists, their movies and success figures.
 
 Each entity is described once by an `Entity`: its table and a membership relation
-(parent_id, movie_id). Every query below is written against that shape, so a company and a
+(parent_id, movie_id, data/movie_groups.py). Every query below is written against that shape, so a company and a
 director share one implementation of "movies, movie count, total revenue, average return".
 """
 
@@ -14,27 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Subquery, and_, bindparam, case, cast, func, or_, select
-from sqlalchemy import Float as SQLFloat
+from sqlalchemy import Subquery, and_, bindparam, func, or_, select
 from sqlmodel import SQLModel, col
 
-from data.tables import (
-    DIRECTOR_JOB,
-    Collection,
-    Company,
-    Country,
-    Crew,
-    Genre,
-    Keyword,
-    Language,
-    Movie,
-    MovieCompany,
-    MovieCountry,
-    MovieGenre,
-    MovieKeyword,
-    MovieLanguage,
-    Person,
-)
+from data.movie_groups import MEMBERSHIPS, success
+from data.tables import Collection, Company, Country, Genre, GroupStats, Keyword, Language, Movie, Person
 from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, many_per_key, one_per_key
 from loaders.movies import OrderField, movie_order
 from loaders.rows import CollectionRow, CompanyRow, CountryRow, GenreRow, KeywordRow, LanguageRow, MovieRow, PersonRow
@@ -51,53 +35,35 @@ class Entity(Generic[R, K]):
     table: type[SQLModel]
     id: Any
     name_key: Any
-    membership: Subquery  # columns: parent_id, movie_id
+    kind: str  # its membership in data.movie_groups, and its figures' kind in GroupStats
     movie_order: tuple[OrderField, bool]  # default order of its movies: (field, descending)
 
-
-def _members(parent: Any, movie: Any, *where: ColumnElement[bool]) -> Subquery:
-    # No DISTINCT: each (parent, movie) pair is stored once (link tables have it as primary key, the
-    # ingest drops repeated crew jobs), and a plain subquery lets SQLite use the indexes beneath.
-    return select(parent.label("parent_id"), movie.label("movie_id")).where(*where).subquery()
+    @property
+    def membership(self) -> Subquery:  # columns: parent_id, movie_id
+        return MEMBERSHIPS[self.kind]
 
 
 RELEASE_ORDER: tuple[OrderField, bool] = ("release_date", False)
 POPULAR_FIRST: tuple[OrderField, bool] = ("popularity", True)
 
-COMPANY: Entity[CompanyRow, int] = Entity(
-    "company", Company, col(Company.id), col(Company.name_key),
-    _members(col(MovieCompany.company_id), col(MovieCompany.movie_id)), POPULAR_FIRST,
-)
+COMPANY: Entity[CompanyRow, int] = Entity("company", Company, col(Company.id), col(Company.name_key), "company", POPULAR_FIRST)
 COLLECTION: Entity[CollectionRow, int] = Entity(
-    "collection", Collection, col(Collection.id), col(Collection.name_key),
-    _members(col(Movie.collection_id), col(Movie.id), col(Movie.collection_id).is_not(None)), RELEASE_ORDER,
+    "collection", Collection, col(Collection.id), col(Collection.name_key), "collection", RELEASE_ORDER,
 )
-DIRECTOR: Entity[PersonRow, int] = Entity(
-    "director", Person, col(Person.id), col(Person.name_key),
-    _members(col(Crew.person_id), col(Crew.movie_id), col(Crew.job) == DIRECTOR_JOB), RELEASE_ORDER,
-)
-GENRE: Entity[GenreRow, int] = Entity(
-    "genre", Genre, col(Genre.id), col(Genre.name_key),
-    _members(col(MovieGenre.genre_id), col(MovieGenre.movie_id)), POPULAR_FIRST,
-)
+DIRECTOR: Entity[PersonRow, int] = Entity("director", Person, col(Person.id), col(Person.name_key), "director", RELEASE_ORDER)
+GENRE: Entity[GenreRow, int] = Entity("genre", Genre, col(Genre.id), col(Genre.name_key), "genre", POPULAR_FIRST)
 COUNTRY: Entity[CountryRow, str] = Entity(
-    "country", Country, col(Country.iso_3166_1), col(Country.name_key),
-    _members(col(MovieCountry.country_id), col(MovieCountry.movie_id)), POPULAR_FIRST,
+    "country", Country, col(Country.iso_3166_1), col(Country.name_key), "country", POPULAR_FIRST,
 )
 # A language's movies are those originally in it (what the old statistics API counted)...
 LANGUAGE: Entity[LanguageRow, str] = Entity(
-    "language", Language, col(Language.iso_639_1), col(Language.name_key),
-    _members(col(Movie.original_language), col(Movie.id), col(Movie.original_language).is_not(None)), POPULAR_FIRST,
+    "language", Language, col(Language.iso_639_1), col(Language.name_key), "original_language", POPULAR_FIRST,
 )
 # ...while a movie's spoken languages come from spoken_languages.
 SPOKEN_LANGUAGE: Entity[LanguageRow, str] = Entity(
-    "language", Language, col(Language.iso_639_1), col(Language.name_key),
-    _members(col(MovieLanguage.language_id), col(MovieLanguage.movie_id)), POPULAR_FIRST,
+    "language", Language, col(Language.iso_639_1), col(Language.name_key), "spoken_language", POPULAR_FIRST,
 )
-KEYWORD: Entity[KeywordRow, int] = Entity(
-    "keyword", Keyword, col(Keyword.id), col(Keyword.name_key),
-    _members(col(MovieKeyword.keyword_id), col(MovieKeyword.movie_id)), POPULAR_FIRST,
-)
+KEYWORD: Entity[KeywordRow, int] = Entity("keyword", Keyword, col(Keyword.id), col(Keyword.name_key), "keyword", POPULAR_FIRST)
 
 
 @dataclass(frozen=True)
@@ -131,20 +97,11 @@ class _Statements:
         self.by_movies = compile_sql(
             select(table, m.c.movie_id).join(m, m.c.parent_id == entity.id).where(m.c.movie_id.in_(json_keys())).order_by(entity.name_key)
         )
-        known = and_(col(Movie.budget) > 0, col(Movie.revenue) > 0)
-        self.stats = compile_sql(
-            select(
-                m.c.parent_id,
-                func.count().label("movie_count"),
-                func.sum(Movie.revenue).label("total_revenue"),
-                func.sum(Movie.budget).label("total_budget"),
-                func.avg(Movie.revenue).label("average_revenue"),
-                func.avg(case((known, cast(Movie.revenue, SQLFloat) / Movie.budget))).label("average_return"),
-            )
-            .join(Movie, col(Movie.id) == m.c.movie_id)
-            .where(m.c.parent_id.in_(json_keys()))
-            .group_by(m.c.parent_id)
+        # The figures counted at ingest (GroupStats, ids as text); counted now where an older ingest made none.
+        self.stored_stats = compile_sql(
+            select(GroupStats).where(col(GroupStats.kind) == entity.kind, col(GroupStats.parent_id).in_(json_keys()))
         )
+        self.counted_stats = compile_sql(success(m).where(m.c.parent_id.in_(json_keys())))
 
     def movies(self, order: OrderField, descending: bool) -> SQL:
         """Each parent's movies at positions :low < position <= :high in this order, ranked by a window function."""
@@ -202,7 +159,11 @@ async def select_by_movies(db: Database, entity: Entity[R, K], movie_ids: Sequen
 
 
 async def select_stats(db: Database, entity: Entity[R, K], ids: Sequence[K]) -> list[Stats]:
-    rows = one_per_key(await db.fetch(_statements(entity).stats, keys=keys_param(ids)), ids, lambda row: row.parent_id)
+    statements, texts = _statements(entity), [str(key) for key in ids]
+    if db.has_group_stats:
+        rows = one_per_key(await db.fetch(statements.stored_stats, keys=keys_param(texts)), texts, lambda row: row.parent_id)
+    else:
+        rows = one_per_key(await db.fetch(statements.counted_stats, keys=keys_param(ids)), ids, lambda row: row.parent_id)
     empty = Stats(0, None, None, None, None)
     return [Stats(r.movie_count, r.total_revenue, r.total_budget, r.average_revenue, r.average_return) if r else empty for r in rows]
 

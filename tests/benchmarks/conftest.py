@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlmodel import SQLModel
 
 from data.ingest import ingest
 from tests.benchmarks.make_fullsize import make_fullsize
@@ -22,10 +25,18 @@ def fullsize_dir(shared_data: Path) -> Path:
     return folder
 
 
+def _has_every_table(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return set(SQLModel.metadata.tables) <= present
+
+
 @pytest.fixture(scope="session")
 def fullsize_db(fullsize_dir: Path) -> Path:
     path = BENCH_DIR / "fullsize.sqlite3"
-    if not path.is_file():
+    if not _has_every_table(path):  # absent, or built by an older ingest
         ingest(movies_dataset=fullsize_dir, db_path=path, show_progress=False)
     return path
 
