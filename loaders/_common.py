@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ClauseElement, Select, bindparam, column, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine.interfaces import Compiled
 
 from data.catalogue_file import read_uri
 from data.errors import RequestTimeout
@@ -46,6 +47,29 @@ class SQL(NamedTuple):
 def compile_sql(statement: ClauseElement) -> SQL:
     compiled = statement.compile(dialect=_DIALECT)
     return SQL(str(compiled), compiled.params)
+
+
+# Compiled statements by their shape (SQLAlchemy's cache key: the statement without its values),
+# least recently used dropped first.
+_BY_SHAPE: collections.OrderedDict[tuple[Any, ...], Compiled] = collections.OrderedDict()
+MAX_SHAPES = 1_000
+
+
+def compile_per_request(statement: ClauseElement) -> SQL:
+    """`compile_sql` for a statement built per request with every value bound (a movie filter's):
+    compiled once per shape, as compiling it cost ~1 ms where building it takes 0.15."""
+    key = statement._generate_cache_key()
+    if key is None:  # a construct SQLAlchemy cannot key
+        return compile_sql(statement)
+    compiled = _BY_SHAPE.get(key.key)
+    if compiled is None:
+        # Compiled with its key, so a statement of the same shape can bind its own values.
+        compiled = _BY_SHAPE[key.key] = statement.compile(dialect=_DIALECT, cache_key=key)
+        if len(_BY_SHAPE) > MAX_SHAPES:
+            _BY_SHAPE.popitem(last=False)
+    else:
+        _BY_SHAPE.move_to_end(key.key)
+    return SQL(compiled.string, compiled.construct_params(extracted_parameters=key.bindparams) or {})
 
 
 def json_keys(name: str = "keys") -> Select[Any]:

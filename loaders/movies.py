@@ -28,7 +28,7 @@ from data.tables import (
     MovieKeyword,
     Person,
 )
-from loaders._common import SQL, Database, compile_sql, json_keys, keys_param, one_per_key
+from loaders._common import SQL, Database, compile_per_request, compile_sql, json_keys, keys_param, one_per_key
 from loaders.rows import MovieRow
 
 # (ISO code or None, folded English name) of a language or country a person typed.
@@ -173,7 +173,7 @@ def _ordered(statement: Select[Any], q: MovieQuery) -> Select[Any]:
 
 
 def page_sql(q: MovieQuery, offset: int, limit: int) -> SQL:
-    return compile_sql(_ordered(select(Movie).where(*_conditions(q)).offset(offset).limit(limit), q))
+    return compile_per_request(_ordered(select(Movie).where(*_conditions(q)).offset(offset).limit(limit), q))
 
 
 async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int) -> list[MovieRow]:
@@ -182,12 +182,12 @@ async def select_movie_page(db: Database, q: MovieQuery, offset: int, limit: int
 
 async def select_movie_ids(db: Database, q: MovieQuery) -> list[int]:
     """Every movie id the query matches, in no particular order."""
-    return [row.id for row in await db.fetch(compile_sql(select(col(Movie.id)).where(*_conditions(q))))]
+    return [row.id for row in await db.fetch(compile_per_request(select(col(Movie.id)).where(*_conditions(q))))]
 
 
 def count_sql(q: MovieQuery) -> SQL:
     """The count of the movies `q` matches (tests/loaders/test_movie_plans.py reads its plan)."""
-    return compile_sql(select(func.count().label("n")).select_from(Movie).where(*_conditions(q)))
+    return compile_per_request(select(func.count().label("n")).select_from(Movie).where(*_conditions(q)))
 
 
 async def count_movies(db: Database, q: MovieQuery) -> int:
