@@ -29,6 +29,7 @@ from api.limits import BodySizeLimit, RateLimit, TokenBuckets
 from api.memory import ReturnMemory
 from api.metrics import Metrics
 from api.persisted_queries import PersistedQueries, read_registered
+from api.response_cache import ResponseCache
 from api.settings import Settings
 from data.errors import DatabaseUnavailable, SettingsError, WritesUnavailable
 from data.images import check_image_base
@@ -166,17 +167,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await runtime.close()
 
     request_log.configure(settings.log_level)
-    metrics = Metrics()
+    cache = ResponseCache(settings.response_cache_bytes, settings.cache_max_age)
+    metrics = Metrics(cache)
     longest = LongestLists()  # the query cost's list lengths, read from the catalogue in the lifespan
     buckets = TokenBuckets(settings.rate_limit, settings.rate_burst) if settings.rate_limit else None
     extensions: list[Extension] = [RecordOperation, CacheScope]
+    costs = None
     if settings.rate_limit and settings.rate_cost:
         # A client may spend one query of the maximum cost at once.
         costs = TokenBuckets(settings.rate_cost, settings.max_query_cost)
         extensions.append(lambda: CostRateLimit(costs, longest))
     schema = build_schema(introspection=settings.introspection, max_cost=settings.max_query_cost, longest_lists=longest,
                           extensions=extensions, max_batch=settings.max_batch)
-    graphql = MoviegraphGraphQL(schema, HttpOptions(_persisted_queries(settings), buckets, settings.max_batch, settings.cache_max_age))
+    graphql = MoviegraphGraphQL(schema, HttpOptions(_persisted_queries(settings), buckets, settings.max_batch, settings.cache_max_age,
+                                                   cache, costs))
     routes = [
         Route("/", home),
         Route("/health", health),
@@ -190,4 +194,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=routes, middleware=_middleware(settings, metrics, authenticator, buckets), lifespan=lifespan,
                     exception_handlers=rest.exception_handlers)
     app.state.settings = settings
+    app.state.response_cache = cache
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -33,9 +33,10 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from api import graphiql, request_json
-from api.graphql_http import GRAPHQL_RESPONSE, Exchange, finish, negotiate
+from api.graphql_http import GRAPHQL_RESPONSE, Exchange, finish, model_version, negotiate, shareable
 from api.limits import TokenBuckets, error_body, rate_key, too_many
 from api.persisted_queries import PersistedQueries, PersistedQueryProblem
+from api.response_cache import CachedAnswer, ResponseCache
 from schema import MoviegraphSchema, default_schema
 from schema.context import Context
 from schema.cost import LongestLists, estimate
@@ -63,6 +64,7 @@ class GraphQLOutcome:
     operation_name: str | None = None
     error_codes: list[str] = field(default_factory=list)
     cost: int | None = None
+    cached: bool = False  # answered from the response cache (api/response_cache.py)
 
 
 def _root_fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> set[str]:
@@ -156,12 +158,15 @@ class RequestRefused(HTTPException):
 @dataclass(frozen=True)
 class HttpOptions:
     """What the view needs beyond the schema: persisted queries, the request buckets a batch's
-    further operations take from, the batch bound and the public answers' max-age."""
+    further operations take from, the batch bound, the public answers' max-age, their cache, and
+    the cost buckets a cached answer is charged from (CostRateLimit's)."""
 
     persisted: PersistedQueries
     buckets: TokenBuckets | None = None
     max_batch: int = 10
     max_age: int = 60
+    cache: ResponseCache | None = None
+    costs: TokenBuckets | None = None
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
@@ -183,17 +188,67 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
         request = Request(scope, receive)
         exchange = Exchange.of(request)
         exchange.media_type = negotiate(request.headers.get("accept"))
-        try:
-            response = await self.run(request)
-        except HTTPException as exc:
-            refused = exc if isinstance(exc, RequestRefused) else None
-            code = refused.code if refused else HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
-            exchange.errors = True
-            response = Response(error_body(scope["path"], code, exc.reason, refused.extra if refused else None),
-                                status_code=exc.status_code, headers=refused.headers if refused else None)
+        key = await self._cache_key(request, exchange.media_type)
+        cached = self.options.cache.get(key[0]) if self.options.cache is not None and key else None
+        if cached is not None and not self._charged(request, cached):
+            cached = None  # its client cannot pay: the query runs, and the cost limit refuses it as usual
+        if cached is not None:
+            response = self._replay(request, cached)
+        else:
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                refused = exc if isinstance(exc, RequestRefused) else None
+                code = refused.code if refused else HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+                exchange.errors = True
+                response = Response(error_body(scope["path"], code, exc.reason, refused.extra if refused else None),
+                                    status_code=exc.status_code, headers=refused.headers if refused else None)
         if not isinstance(response, HTMLResponse):  # GraphiQL's page is no GraphQL answer
             response = finish(request, response, self.options.max_age)
+            if key and cached is None:
+                self._keep(request, response, *key)
         await response(scope, receive, send)
+
+    async def _cache_key(self, request: Request, media_type: str) -> tuple[bytes, int] | None:
+        """The response cache's key for this request and the request's size; None when it may not
+        be cached: the cache is off, or the request is of a kind the view refuses or transforms."""
+        if self.options.cache is None or not self.options.cache.enabled:
+            return None
+        if request.method == "GET":
+            sent = request.scope["query_string"]
+        elif (request.method == "POST" and "application/json" in request.headers.get("content-type", "")
+              and request.headers.get("content-encoding", "identity").strip().lower() == "identity"):
+            sent = await request.body()  # already read, and bounded, by api/body_reader.py
+        else:
+            return None
+        catalogue = getattr(request.app.state, "catalogue_version", "none")
+        return ResponseCache.key(request.method, sent, media_type, catalogue, model_version(request)), len(sent)
+
+    def _charged(self, request: Request, cached: CachedAnswer) -> bool:
+        """Whether the client's cost bucket paid for the answer: a cached answer does no SQL, but
+        is as large as the one the query made, so it costs the same (a client repeating its
+        costliest query would otherwise fill the server's sending with it)."""
+        cost = cached.outcome.cost if isinstance(cached.outcome, GraphQLOutcome) else None
+        return self.options.costs is None or not cost or not self.options.costs.take(rate_key(request.scope), cost)
+
+    def _replay(self, request: Request, cached: CachedAnswer) -> Response:
+        """The stored answer, with what its first run told `finish`, the log and the metrics."""
+        Exchange.of(request).operations.append(cached.operation)
+        request.state.catalogue_only = [True]
+        if isinstance(cached.outcome, GraphQLOutcome):
+            request.state.graphql = replace(cached.outcome, cached=True)
+        if cached.persisted:  # kept registered while its answer is cached: a hash-only request finds it
+            self.options.persisted.remember(*cached.persisted)
+        return Response(cached.body, status_code=200)
+
+    def _keep(self, request: Request, response: Response, key: bytes, sent: int) -> None:
+        """Stores the answer when it is anyone's who sends this request, as a shared cache could keep it."""
+        exchange = Exchange.of(request)
+        # After `finish`: a GET whose If-None-Match matched ran nothing and is a 304 by now.
+        if self.options.cache is None or exchange.batch or not shareable(request, response):
+            return
+        self.options.cache.put(key, bytes(response.body), sent, exchange.operations[0], getattr(request.state, "graphql", None),
+                               exchange.persisted)
 
     def is_request_allowed(self, request: BaseRequestProtocol) -> bool:
         if request.method not in ("GET", "POST"):
@@ -273,6 +328,7 @@ class MoviegraphGraphQL(GraphQL[Context, None]):
             raise
         if keep and query is not None and not _is_request_error(result):
             self.options.persisted.remember(keep, query)  # it parsed and validated: worth keeping
+            exchange.persisted = (keep, query)
         return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:

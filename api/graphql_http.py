@@ -66,6 +66,7 @@ class Exchange:
     operations: list[tuple[str | None, str | None, object]] = field(default_factory=list)
     request_errors: int = 0  # answers without `data` (refused before execution)
     errors: bool = False  # any error at all: the answer is never cached
+    persisted: tuple[str, str] | None = None  # (hash, text) of the persisted query this request registered
 
     @staticmethod
     def of(request: Request) -> Exchange:
@@ -77,10 +78,10 @@ class Exchange:
 
     def etag(self, request: Request) -> str:
         catalogue = getattr(request.app.state, "catalogue_version", "none")  # stamped by the lifespan
-        return http_caching.etag(catalogue, _model_version(request), self.media_type, self.operations)
+        return http_caching.etag(catalogue, model_version(request), self.media_type, self.operations)
 
 
-def _model_version(request: Request) -> str:
+def model_version(request: Request) -> str:
     context = getattr(request.state, "context", None)
     # The model the request scored with if it did (Context.scorer keeps one per request), else the one serving.
     scorer = context.__dict__.get("scorer") if isinstance(context, Context) else None
@@ -109,6 +110,15 @@ class CacheScope(SchemaExtension):
         yield
 
 
+def shareable(request: Request, response: Response) -> bool:
+    """The answer is the same for anyone who sends this request: a 200 without an error, and every
+    operation a query of the catalogue only."""
+    exchange = Exchange.of(request)
+    scopes = getattr(request.state, "catalogue_only", [])
+    return (response.status_code == 200 and not exchange.errors and bool(exchange.operations)
+            and len(scopes) == len(exchange.operations) and all(scopes))
+
+
 def finish(request: Request, response: Response, max_age: int) -> Response:
     """The answer with its content type, status and caching headers; 304 to a matching If-None-Match."""
     exchange = Exchange.of(request)
@@ -116,10 +126,7 @@ def finish(request: Request, response: Response, max_age: int) -> Response:
     response.headers["vary"] = http_caching.VARY
     if exchange.media_type == GRAPHQL_RESPONSE and not exchange.batch and exchange.request_errors and response.status_code == 200:
         response.status_code = 400
-    scopes = getattr(request.state, "catalogue_only", [])
-    public = (request.method == "GET" and response.status_code == 200 and not exchange.errors and exchange.operations
-              and len(scopes) == len(exchange.operations) and all(scopes))
-    if not public:
+    if not (request.method == "GET" and shareable(request, response)):
         response.headers["cache-control"] = "private, no-store" if request.method == "GET" else "no-store"
         return response
     tag = exchange.etag(request)

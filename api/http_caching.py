@@ -37,7 +37,9 @@ from graphql import (
 from graphql.utilities import get_operation_ast
 
 # The types whose objects belong to one user; a field of one, or returning one, is the user's.
-USER_TYPES = frozenset({"User", "Rating", "RatingConnection", "RatingEdge", "Recommendation", "PredictedRating"})
+# `users { totalCount }` is the operator's to see, so the list's own types are users' too.
+USER_TYPES = frozenset({"User", "UserConnection", "UserEdge", "SimilarUser", "Rating", "RatingConnection", "RatingEdge",
+                        "Recommendation", "PredictedRating"})
 VARY = "Accept, Authorization, Origin"
 
 

@@ -9,6 +9,7 @@ FORWARDED_ALLOW_IPS (uvicorn's own setting), never from a header any client can 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import math
@@ -128,6 +129,7 @@ class TokenBuckets:
         return len(self._buckets)
 
 
+@functools.lru_cache(maxsize=4096)  # once per address: parsing it was ~5% of a cached answer's profile
 def client_key(address: str) -> str:
     """The bucket of an address: IPv6 clients by their /64, which one host can fill with addresses
     of its own (an address each would give it a fresh burst per address)."""

@@ -21,12 +21,13 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.graphql_app import GraphQLOutcome
+from api.response_cache import ResponseCache
 from loaders.runtime import Runtime
 from ml.model_holder import ModelHolder
 from ml.scoring import Scorer
@@ -50,8 +51,21 @@ class _ModelEvents(Collector):
                                   "(object storage down or refusing the credentials).", value=self.models.store_failures)
 
 
+class _CacheFigures(Collector):
+    def __init__(self, cache: ResponseCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily("moviegraph_response_cache_hits", "GraphQL requests answered from the response cache.",
+                                  value=self.cache.hits)
+        yield CounterMetricFamily("moviegraph_response_cache_misses", "Cacheable GraphQL requests the response cache did not hold.",
+                                  value=self.cache.misses)
+        yield GaugeMetricFamily("moviegraph_response_cache_bytes", "What the response cache holds, in bytes (estimated).",
+                                value=self.cache.used)
+
+
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, cache: ResponseCache | None = None) -> None:
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)  # CPU, memory, open files of this process
         self.requests = Counter(
@@ -72,6 +86,8 @@ class Metrics:
                            ["version", "trained_at"], registry=self.registry)
         self.model_events = _ModelEvents()
         self.registry.register(self.model_events)
+        if cache is not None and cache.enabled:
+            self.registry.register(_CacheFigures(cache))
 
     def observe(self, route: str, method: str, status: int, seconds: float, graphql: GraphQLOutcome | None) -> None:
         self.requests.labels(route, method, str(status)).inc()

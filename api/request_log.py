@@ -103,5 +103,6 @@ def _line(scope: Scope, request_id: bytes, status: int, seconds: float, graphql:
     }
     if graphql is not None:
         line |= {"operation_type": graphql.operation_type, "root_field": graphql.root_field,
-                 "operation_name": graphql.operation_name, "error_codes": graphql.error_codes, "cost": graphql.cost}
+                 "operation_name": graphql.operation_name, "error_codes": graphql.error_codes, "cost": graphql.cost,
+                 "cached": graphql.cached}
     return line

@@ -63,6 +63,8 @@ class Settings:
     persisted_query_max_entries: int = 1_000  # automatic persisted queries held per process (least recently used go)
     persisted_query_max_bytes: int = 2 * 1024 * 1024  # and their text, in bytes
     cache_max_age: int = 60  # seconds a browser or CDN may reuse a catalogue-only GET answer; 0: revalidate each time
+    # The in-process cache of those answers, GET or POST (api/response_cache.py), for cache_max_age at most; 0 turns it off.
+    response_cache_bytes: int = 32 * 1024 * 1024
     introspection: bool = True  # off: clients (GraphiQL too) cannot load the schema
     # The HTTP edge (api/http_protocol.py, api/body_reader.py, api/hosts.py).
     max_header_bytes: int = 16 * 1024  # request line and headers; a JWT and a few cookies fit in 4 KiB
@@ -164,8 +166,9 @@ class Settings:
             raise SettingsError(f"MOVIEGRAPH_PERSISTED_QUERIES must be auto, only or off, not {self.persisted_queries!r}")
         if not 0 <= self.max_batch <= 100:
             raise SettingsError(f"MOVIEGRAPH_MAX_BATCH must be 0 (off) to 100, not {self.max_batch}")
-        if self.persisted_query_max_entries < 1 or self.persisted_query_max_bytes < 1 or self.cache_max_age < 0:
-            raise SettingsError("persisted_query_max_entries and persisted_query_max_bytes must be positive, cache_max_age 0 or more")
+        if self.persisted_query_max_entries < 1 or self.persisted_query_max_bytes < 1 or min(self.cache_max_age, self.response_cache_bytes) < 0:
+            raise SettingsError("persisted_query_max_entries and persisted_query_max_bytes must be positive, "
+                                "cache_max_age and response_cache_bytes 0 or more")
 
     def _validate_model_store(self) -> None:
         if "://" in self.model_uri:

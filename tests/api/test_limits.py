@@ -115,6 +115,7 @@ def test_over_the_rate_is_429_with_retry_after(sample_db: Path) -> None:
 # 100 movies with 40 cast members each: 1 + 100 * (1 + 1 + 40 * 2) = 8,201 by the cost estimate.
 COSTLY = {"query": "{ movies(first: 100) { edges { node { title cast(first: 40) { character person { name } } } } } }"}
 COSTLY_COST = 8_201
+COSTLIER = {"query": COSTLY["query"].replace("title", "title year")}  # another text, as costly: it runs
 
 
 def test_a_client_is_charged_its_queries_cost(sample_db: Path) -> None:
@@ -122,11 +123,13 @@ def test_a_client_is_charged_its_queries_cost(sample_db: Path) -> None:
     with _client(sample_db, rate_cost=1_000.0, max_query_cost=10_000) as client:
         first = client.post("/graphql", json=COSTLY)
         assert first.status_code == 200 and first.json()["extensions"]["cost"]["requested"] == COSTLY_COST
-        refused = client.post("/graphql", json=COSTLY)
+        refused = client.post("/graphql", json=COSTLIER)
+        repeated = client.post("/graphql", json=COSTLY)  # its answer is cached, but charged as the query: refused
         cheap = client.post("/graphql", json=MOVIE)  # 1,799 tokens (and more) are left: a cheap query still goes
         other = TestClient(client.app, client=("203.0.113.9", 1234))
         assert other.post("/graphql", json=COSTLY).status_code == 200  # clients are charged apart
     assert cheap.status_code == 200 and cheap.json()["data"] == {"movie": {"title": "Toy Story"}}
+    assert repeated.status_code == 429
     assert refused.status_code == 429
     retry_after = int(refused.headers["retry-after"])
     # 8,201 tokens needed, 1,799 left plus what came back while the first query ran, at 1,000 a second.
