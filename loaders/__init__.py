@@ -7,11 +7,8 @@ api/."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Generic
-
-from strawberry.dataloader import DataLoader
 
 from loaders import entities, people, users
 from loaders._common import Database
@@ -36,69 +33,106 @@ from loaders.source_ids import select_source_ids
 from loaders.turns import TurnTakingLoader
 
 
-@dataclass(frozen=True)
 class EntityLoaders(Generic[R, K]):
-    """Batched access to one kind of entity: by id, per movie, success figures, its movies."""
+    """Batched access to one kind of entity: by id, per movie, success figures, its movies. Each
+    loader is made on first use: a request reads a few of a `Loaders`' 40."""
 
-    entity: Entity[R, K]
-    by_id: DataLoader[K, R | None]
-    by_movie: DataLoader[int, list[R]]
-    stats: DataLoader[K, Stats]
-    movies: DataLoader[MovieKey, list[MovieRow]]  # with the parent's id and the movie's position
+    def __init__(self, db: Database, entity: Entity[R, K]) -> None:
+        self.db = db
+        self.entity: Entity[R, K] = entity
 
-    @classmethod
-    def create(cls, db: Database, entity: Entity[R, K]) -> EntityLoaders[R, K]:
-        return cls(
-            entity=entity,
-            by_id=TurnTakingLoader(partial(entities.select_by_ids, db, entity)),
-            by_movie=TurnTakingLoader(partial(entities.select_by_movies, db, entity)),
-            stats=TurnTakingLoader(partial(entities.select_stats, db, entity)),
-            movies=TurnTakingLoader(partial(entities.select_movies, db, entity)),
-        )
+    @cached_property
+    def by_id(self) -> TurnTakingLoader[K, R | None]:
+        return TurnTakingLoader(partial(entities.select_by_ids, self.db, self.entity))
+
+    @cached_property
+    def by_movie(self) -> TurnTakingLoader[int, list[R]]:
+        return TurnTakingLoader(partial(entities.select_by_movies, self.db, self.entity))
+
+    @cached_property
+    def stats(self) -> TurnTakingLoader[K, Stats]:
+        return TurnTakingLoader(partial(entities.select_stats, self.db, self.entity))
+
+    @cached_property
+    def movies(self) -> TurnTakingLoader[MovieKey, list[MovieRow]]:  # with the parent's id and the movie's position
+        return TurnTakingLoader(partial(entities.select_movies, self.db, self.entity))
 
 
-@dataclass(frozen=True)
 class Loaders:
-    db: Database
-    movie: DataLoader[int, MovieRow | None]
-    movielens_id: DataLoader[int, int | None]
-    ml100k_id: DataLoader[int, int | None]
-    person: DataLoader[int, PersonRow | None]
-    cast: DataLoader[CastKey, list[CastRow]]
-    crew: DataLoader[CrewKey, list[CrewRow]]
-    cast_credits: DataLoader[CreditsKey, list[CastCreditRow]]
-    crew_credits: DataLoader[CrewCreditsKey, list[CrewCreditRow]]
-    person_movie_count: DataLoader[int, int]
-    company: EntityLoaders[CompanyRow, int]
-    collection: EntityLoaders[CollectionRow, int]
-    director: EntityLoaders[PersonRow, int]
-    genre: EntityLoaders[GenreRow, int]
-    country: EntityLoaders[CountryRow, str]
-    language: EntityLoaders[LanguageRow, str]
-    spoken_language: EntityLoaders[LanguageRow, str]
-    keyword: EntityLoaders[KeywordRow, int]
-    rating_count: DataLoader[int, int]
+    """One request's loaders over `db`, each made when a field first reads through it (making all
+    of them cost some 40 DataLoaders per request, most never used)."""
 
-    @classmethod
-    def create(cls, db: Database) -> Loaders:
-        return cls(
-            db=db,
-            movie=TurnTakingLoader(partial(select_movies_by_ids, db)),
-            movielens_id=TurnTakingLoader(partial(select_source_ids, db, "movielens")),
-            ml100k_id=TurnTakingLoader(partial(select_source_ids, db, "ml-100k")),
-            person=TurnTakingLoader(partial(people.select_people_by_ids, db)),
-            cast=TurnTakingLoader(partial(people.select_cast, db)),
-            crew=TurnTakingLoader(partial(people.select_crew, db)),
-            cast_credits=TurnTakingLoader(partial(people.select_cast_credits, db)),
-            crew_credits=TurnTakingLoader(partial(people.select_crew_credits, db)),
-            person_movie_count=TurnTakingLoader(partial(people.select_movie_counts, db)),
-            company=EntityLoaders.create(db, entities.COMPANY),
-            collection=EntityLoaders.create(db, entities.COLLECTION),
-            director=EntityLoaders.create(db, entities.DIRECTOR),
-            genre=EntityLoaders.create(db, entities.GENRE),
-            country=EntityLoaders.create(db, entities.COUNTRY),
-            language=EntityLoaders.create(db, entities.LANGUAGE),
-            spoken_language=EntityLoaders.create(db, entities.SPOKEN_LANGUAGE),
-            keyword=EntityLoaders.create(db, entities.KEYWORD),
-            rating_count=TurnTakingLoader(partial(users.select_rating_counts, db)),
-        )
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @cached_property
+    def movie(self) -> TurnTakingLoader[int, MovieRow | None]:
+        return TurnTakingLoader(partial(select_movies_by_ids, self.db))
+
+    @cached_property
+    def movielens_id(self) -> TurnTakingLoader[int, int | None]:
+        return TurnTakingLoader(partial(select_source_ids, self.db, "movielens"))
+
+    @cached_property
+    def ml100k_id(self) -> TurnTakingLoader[int, int | None]:
+        return TurnTakingLoader(partial(select_source_ids, self.db, "ml-100k"))
+
+    @cached_property
+    def person(self) -> TurnTakingLoader[int, PersonRow | None]:
+        return TurnTakingLoader(partial(people.select_people_by_ids, self.db))
+
+    @cached_property
+    def cast(self) -> TurnTakingLoader[CastKey, list[CastRow]]:
+        return TurnTakingLoader(partial(people.select_cast, self.db))
+
+    @cached_property
+    def crew(self) -> TurnTakingLoader[CrewKey, list[CrewRow]]:
+        return TurnTakingLoader(partial(people.select_crew, self.db))
+
+    @cached_property
+    def cast_credits(self) -> TurnTakingLoader[CreditsKey, list[CastCreditRow]]:
+        return TurnTakingLoader(partial(people.select_cast_credits, self.db))
+
+    @cached_property
+    def crew_credits(self) -> TurnTakingLoader[CrewCreditsKey, list[CrewCreditRow]]:
+        return TurnTakingLoader(partial(people.select_crew_credits, self.db))
+
+    @cached_property
+    def person_movie_count(self) -> TurnTakingLoader[int, int]:
+        return TurnTakingLoader(partial(people.select_movie_counts, self.db))
+
+    @cached_property
+    def rating_count(self) -> TurnTakingLoader[int, int]:
+        return TurnTakingLoader(partial(users.select_rating_counts, self.db))
+
+    @cached_property
+    def company(self) -> EntityLoaders[CompanyRow, int]:
+        return EntityLoaders(self.db, entities.COMPANY)
+
+    @cached_property
+    def collection(self) -> EntityLoaders[CollectionRow, int]:
+        return EntityLoaders(self.db, entities.COLLECTION)
+
+    @cached_property
+    def director(self) -> EntityLoaders[PersonRow, int]:
+        return EntityLoaders(self.db, entities.DIRECTOR)
+
+    @cached_property
+    def genre(self) -> EntityLoaders[GenreRow, int]:
+        return EntityLoaders(self.db, entities.GENRE)
+
+    @cached_property
+    def country(self) -> EntityLoaders[CountryRow, str]:
+        return EntityLoaders(self.db, entities.COUNTRY)
+
+    @cached_property
+    def language(self) -> EntityLoaders[LanguageRow, str]:
+        return EntityLoaders(self.db, entities.LANGUAGE)
+
+    @cached_property
+    def spoken_language(self) -> EntityLoaders[LanguageRow, str]:
+        return EntityLoaders(self.db, entities.SPOKEN_LANGUAGE)
+
+    @cached_property
+    def keyword(self) -> EntityLoaders[KeywordRow, int]:
+        return EntityLoaders(self.db, entities.KEYWORD)

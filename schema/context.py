@@ -35,7 +35,7 @@ class Context:
     def loaders(self) -> Loaders:
         """Fresh per request (their cache must not outlive it), made at the first field that reads
         the catalogue: without one, that field answers DATABASE_UNAVAILABLE and the rest still run."""
-        return Loaders.create(self.runtime.require_database())
+        return Loaders(self.runtime.require_database())
 
     @cached_property
     def scorer(self) -> Scorer:
