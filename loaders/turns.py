@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -96,3 +96,14 @@ class TurnTakingLoader(DataLoader[K, V]):
 
     def load(self, key: K) -> Awaitable[V]:
         return in_turn(super().load(key))
+
+    def load_many(self, keys: Iterable[K]) -> Awaitable[list[V]]:
+        # One future for the lot, resumed in one turn: not a task per key, as a gather of loads makes.
+        return in_turn(asyncio.gather(*map(super().load, keys)))
+
+    def settled(self, key: K) -> asyncio.Future[V] | None:
+        """The request's finished load of `key`, if there is one: its value needs no await."""
+        future = self.cache_map.get(key) if self.cache else None
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return None
+        return future

@@ -156,5 +156,5 @@ class Movie(Node):
         return [Keyword.from_row(row) for row in await info.context.loaders.keyword.by_movie.load(self._key)]
 
     @strawberry.field(description=f"The movies most like this one by the recommender's item vectors, at most `first` (up to {MAX_PAGE}).")
-    def similar(self, info: Info, first: Count = 10) -> list[SimilarMovie]:
-        return recommender_fields.similar(info, self._key, first)
+    async def similar(self, info: Info, first: Count = 10) -> list[SimilarMovie]:
+        return await recommender_fields.similar(info, self._key, first)

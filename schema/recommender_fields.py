@@ -17,6 +17,7 @@ from schema import lookup, place_names
 from schema.access import acting_user
 from schema.context import Info
 from schema.input_limits import check_names
+from schema.movie_reference import load_movies
 from schema.pagination import page_window
 from schema.recommendation import ModelInfo, PredictedRating, Recommendation, RecommendFilter, RecommendOrder, SimilarMovie
 
@@ -77,6 +78,7 @@ async def _recommend(
         # The model's `first` best, shown in star order: sorted by the rating as shown, so equal
         # stars keep the model's order (a stable sort of a score-ordered list).
         answer.sort(key=lambda item: -item.predicted_rating)
+    await load_movies(info, answer)
     return answer
 
 
@@ -90,14 +92,18 @@ async def predicted_ratings(info: Info, user_id: int, items: list[strawberry.ID]
     movie_ids = [parse_id(item, "movie") for item in items]
     scorer = info.context.scorer
     ratings = await recommender.predicted_ratings(info.context.loaders.db, scorer, user_id, movie_ids)
-    return [PredictedRating(_movie_id=movie_id, rating=_shown(rating)) for movie_id, rating in zip(movie_ids, ratings, strict=True)]
+    answer = [PredictedRating(_movie_id=movie_id, rating=_shown(rating)) for movie_id, rating in zip(movie_ids, ratings, strict=True)]
+    await load_movies(info, answer)
+    return answer
 
 
-def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
+async def similar(info: Info, movie_id: int, first: int) -> list[SimilarMovie]:
     page_window(first, None)
     if first == 0:
         return []
-    return [SimilarMovie(_movie_id=item.movie_id, score=item.score) for item in info.context.scorer.similar(movie_id, first)]
+    answer = [SimilarMovie(_movie_id=item.movie_id, score=item.score) for item in info.context.scorer.similar(movie_id, first)]
+    await load_movies(info, answer)
+    return answer
 
 
 def model_info(info: Info) -> ModelInfo:

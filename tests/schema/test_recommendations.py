@@ -130,3 +130,17 @@ def test_a_rating_of_a_movie_the_catalogue_lacks_is_not_found(sample_db: Path, t
         body = post(client, "query($u: ID!) { user(id: $u) { ratings(first: 1) { edges { node { rating movie { tmdbId } } } } } }", {"u": str(user)})
     assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_FOUND"]
     assert str(gone) in body["errors"][0]["message"]
+
+
+def test_a_recommended_movie_the_catalogue_lacks_is_not_found(sample_db: Path, sample_model: Path, tmp_path: Path) -> None:
+    """The same through a list whose movies are loaded in one batch (the synchronous `movie`): a
+    movie deleted under a running server (a model is refused at start over a catalogue lacking one)."""
+    catalogue = copy_catalogue(sample_db, tmp_path / "catalogue.sqlite3")
+    query = "{ similar: movie(id: 862) { similar(first: 3) { movie { tmdbId } } } }"
+    with TestClient(create_app(Settings(db_path=catalogue, model_dir=sample_model, response_cache_bytes=0))) as client:
+        gone = _data(client, query)["similar"]["similar"][0]["movie"]["tmdbId"]
+        with contextlib.closing(sqlite3.connect(catalogue)) as db, db:
+            db.execute("DELETE FROM movie WHERE id = ?", (gone,))
+        body = post(client, query)
+    assert [(error["extensions"]["code"], error["path"]) for error in body["errors"]] == [("NOT_FOUND", ["similar", "similar", 0, "movie"])]
+    assert str(gone) in body["errors"][0]["message"]
