@@ -1,14 +1,13 @@
-"""The extension that gives each GraphQL operation its turns on the event loop (loaders/turns.py):
-fields that waited (async resolvers) complete in the operation's turn too, as DataLoader callers do."""
+"""The extension that gives each GraphQL operation its turns on the event loop (loaders/turns.py).
+Its DataLoaders take the turns: every field that waits on the catalogue waits on one of them (a
+root field's own statement is one wait per operation), so wrapping every resolver as well only
+doubled the cost of each awaited field."""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-from graphql import GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 
 from loaders import turns
@@ -26,7 +25,3 @@ class FairTurns(SchemaExtension):
             yield
         finally:
             turns.current.reset(token)
-
-    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any) -> Any:
-        result = _next(root, info, *args, **kwargs)
-        return turns.in_turn(result) if inspect.isawaitable(result) else result
