@@ -3,7 +3,7 @@ live ratings (the REST route's item ids are mapped in `loaders.source_ids`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlmodel import col
 
 from data.tables import Rating, RatingChange
@@ -23,6 +23,16 @@ _CHANGED_RATINGS = compile_sql(
     .select_from(RatingChange)
     .outerjoin(Rating, col(Rating.user_id) == col(RatingChange.user_id))
     .where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) > bindparam("since"))
+)
+
+# Both in one statement: whether the user changed after :since (first column, on every row), and
+# all their (movie, rating) pairs (one row of NULLs when they have none).
+_CHANGED = select(
+    exists().where(col(RatingChange.user_id) == bindparam("user"), col(RatingChange.changed_at) > bindparam("since")).label("changed")
+).subquery()
+_RATINGS_AND_CHANGED = compile_sql(
+    select(_CHANGED.c.changed, col(Rating.movie_id), col(Rating.rating))
+    .select_from(_CHANGED.outerjoin(Rating, col(Rating.user_id) == bindparam("user")))
 )
 
 
@@ -45,3 +55,12 @@ async def select_ratings_changed_since(db: Database, user_id: int, since: float)
     if not rows:
         return None
     return [(row.movie_id, row.rating) for row in rows if row.movie_id is not None]
+
+
+async def select_ratings_and_changes(db: Database, user_id: int, since: float) -> tuple[set[int], list[tuple[int, float]] | None]:
+    """The movies `user_id` rated, and what `select_ratings_changed_since` answers, in one trip."""
+    if not db.has_rating_changes:
+        return await select_rated_movie_ids(db, user_id), None
+    rows = await db.fetch(_RATINGS_AND_CHANGED, user=user_id, since=since)
+    ratings = [(row.movie_id, row.rating) for row in rows if row.movie_id is not None]
+    return {movie_id for movie_id, _ in ratings}, ratings if rows[0].changed else None

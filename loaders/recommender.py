@@ -14,7 +14,7 @@ from data.domain import ID_SPACE_NAMES
 from data.errors import NotFound
 from loaders._common import Database
 from loaders.movies import MovieQuery, select_movie_ids
-from loaders.recommendations import select_rated_movie_ids, select_ratings_changed_since
+from loaders.recommendations import select_ratings_and_changes, select_ratings_changed_since
 from loaders.source_ids import select_movies_by_ratings_ids
 from ml.scoring import Recommendations, ScoredUser, Scorer
 from ml.types import FloatArray
@@ -34,15 +34,16 @@ async def recommend(
     `within`'s movies, without the ones they rated when `exclude_rated`."""
     if liked is not None:
         who = scorer.visitor(liked)
+    elif user_id is not None and (exclude_rated or scorer.blends):
+        # The rated movies are the ones to leave out, and a blending model ranks from them.
+        rated, changed = await select_ratings_and_changes(db, user_id, scorer.ratings_as_of)
+        who = scorer.user(user_id, changed)
+        who = who if who.rated is not None else dataclasses.replace(who, rated=frozenset(rated))
     elif user_id is not None:
         who = await scored_user(db, scorer, user_id)
     else:
         raise ValueError("recommend needs user_id or liked")
     allowed = scorer.mask(await select_movie_ids(db, within)) if within is not None else None
-    if who.rated is None and who.user_id is not None and (exclude_rated or scorer.blends):
-        # The scorer knows the rated movies when it just re-solved the user from them; else ask:
-        # a blending model ranks from them, and they are the movies to leave out.
-        who = dataclasses.replace(who, rated=frozenset(await select_rated_movie_ids(db, who.user_id)))
     return scorer.recommend(who, first, exclude=who.rated if exclude_rated else None, allowed=allowed)
 
 
