@@ -61,3 +61,13 @@ def test_a_list_of_movie_references_reads_its_movies_in_one_statement(sample_cli
             assert [item["movie"]["title"] for item in answer] == [titles[int(movie)] for movie in items[:n]]
     # Three lists, each with the user's own statement, and one batch of movies shared by all three.
     assert counts[10] == counts[100] == 3 * without + 1
+
+
+def test_recommend_reads_the_user_and_the_movies_in_two_statements(sample_client: TestClient) -> None:
+    db = sample_client.app.state.runtime.require_database()  # type: ignore[attr-defined]
+    assert db.has_rating_changes  # the live-ratings table: the user's changes are read too
+    before = db.statements
+    body = post(sample_client, '{ recommend(user: "1", first: 10) { score movie { title } } }')
+    assert "errors" not in body and len(body["data"]["recommend"]) == 10
+    # The user's ratings with whether they changed since training, then the ten movies.
+    assert db.statements - before == 2
