@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from strawberry.dataloader import DataLoader
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 SLICE = 0.01  # seconds of a request's work between the loop's other turns
 MAX_BATCH = 4096  # waiters woken in one turn at most
@@ -38,6 +39,9 @@ class Turns:
         self._batch = 1
         self._overran = False
         self._scheduled = False
+
+    def in_slice(self) -> bool:
+        return self.loop.time() - self.slice_started < SLICE
 
     async def wait(self) -> None:
         """Returns at once within the request's slice; past it, in a later turn of the loop."""
@@ -68,6 +72,12 @@ class Turns:
 
 
 current: ContextVar[Turns | None] = ContextVar("moviegraph_turns", default=None)
+
+
+def in_slice() -> bool:
+    """Whether the request may go on without waiting for its turn (always, outside a request)."""
+    turns = current.get()
+    return turns is None or turns.in_slice()
 
 
 async def in_turn(value: Awaitable[V]) -> V:
@@ -101,9 +111,13 @@ class TurnTakingLoader(DataLoader[K, V]):
         # One future for the lot, resumed in one turn: not a task per key, as a gather of loads makes.
         return in_turn(asyncio.gather(*map(super().load, keys)))
 
-    def settled(self, key: K) -> asyncio.Future[V] | None:
-        """The request's finished load of `key`, if there is one: its value needs no await."""
+    def now_or_later(self, key: K, shape: Callable[[V], T]) -> T | Awaitable[T]:
+        """`shape` of `key`'s value: at once when the request has loaded it already and its turn
+        is not over (a parent loaded its children in one batch), else once loaded, in its turn."""
         future = self.cache_map.get(key) if self.cache else None
-        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
-            return None
-        return future
+        if future is not None and future.done() and not future.cancelled() and future.exception() is None and in_slice():
+            return shape(future.result())
+        return self._later(key, shape)
+
+    async def _later(self, key: K, shape: Callable[[V], T]) -> T:
+        return shape(await self.load(key))

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
-from loaders.rows import MovieRow
+from loaders.rows import CastRow, CrewRow, MovieRow
 from schema import images, recommender_fields
 from schema.collection import Collection
 from schema.company import Company
@@ -15,11 +18,33 @@ from schema.director import Director
 from schema.genre import Genre
 from schema.keyword import Keyword
 from schema.language import Language
+from schema.lookahead import selected
 from schema.node import Node, global_id
-from schema.pagination import MAX_PAGE, Count, page_window
+from schema.pagination import MAX_PAGE, Connection, Count, page_window
 from schema.person import CastCredit, CrewCredit, Person
 from schema.recommendation import SimilarMovie
 from schema.scalars import BigInt, big_int
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+CAST_FIRST = 10  # cast members when `first` is not given
+# GraphQL field -> the Loaders attribute whose by_movie loads it.
+_BY_MOVIE = {"genres": "genre", "companies": "company", "countries": "country", "spokenLanguages": "spoken_language",
+             "directors": "director", "keywords": "keyword"}
+
+
+def _each(convert: Callable[[R], T]) -> Callable[[Sequence[R]], list[T]]:
+    return lambda rows: [convert(row) for row in rows]
+
+
+def _optional(convert: Callable[[R], T]) -> Callable[[R | None], T | None]:
+    return lambda row: convert(row) if row is not None else None
+
+
+def _page_size(first: object) -> bool:
+    """Whether `first` is a page size the field accepts (the field itself reports one it does not)."""
+    return isinstance(first, int) and 0 <= first <= MAX_PAGE
 
 
 @strawberry.type(description="A movie of the TMDB catalogue. Amounts are US dollars; unknown values are null.")
@@ -100,61 +125,96 @@ class Movie(Node):
     async def ml100k_id(self, info: Info) -> int | None:
         return await info.context.loaders.ml100k_id.load(self._key)
 
-    @strawberry.field(description="The language the movie was originally made in.")
-    async def original_language(self, info: Info) -> Language | None:
+    # The relations below answer at once where `load_relations` loaded them for the whole list.
+    @strawberry.field(description="The language the movie was originally made in.", graphql_type=Language | None)
+    def original_language(self, info: Info) -> Language | Awaitable[Language | None] | None:
         if self._original_language is None:
             return None
-        row = await info.context.loaders.language.by_id.load(self._original_language)
-        return Language.from_row(row) if row else None
+        return info.context.loaders.language.by_id.now_or_later(self._original_language, _optional(Language.from_row))
 
-    @strawberry.field(description="The collection (franchise) the movie belongs to.")
-    async def collection(self, info: Info) -> Collection | None:
+    @strawberry.field(description="The collection (franchise) the movie belongs to.", graphql_type=Collection | None)
+    def collection(self, info: Info) -> Collection | Awaitable[Collection | None] | None:
         if self._collection_id is None:
             return None
-        row = await info.context.loaders.collection.by_id.load(self._collection_id)
-        return Collection.from_row(row) if row else None
+        return info.context.loaders.collection.by_id.now_or_later(self._collection_id, _optional(Collection.from_row))
 
-    @strawberry.field(description="Genres, by name.")
-    async def genres(self, info: Info) -> list[Genre]:
-        return [Genre.from_row(row) for row in await info.context.loaders.genre.by_movie.load(self._key)]
+    @strawberry.field(description="Genres, by name.", graphql_type=list[Genre])
+    def genres(self, info: Info) -> list[Genre] | Awaitable[list[Genre]]:
+        return info.context.loaders.genre.by_movie.now_or_later(self._key, _each(Genre.from_row))
 
-    @strawberry.field(description="Production companies, by name.")
-    async def companies(self, info: Info) -> list[Company]:
-        return [Company.from_row(row) for row in await info.context.loaders.company.by_movie.load(self._key)]
+    @strawberry.field(description="Production companies, by name.", graphql_type=list[Company])
+    def companies(self, info: Info) -> list[Company] | Awaitable[list[Company]]:
+        return info.context.loaders.company.by_movie.now_or_later(self._key, _each(Company.from_row))
 
-    @strawberry.field(description="Production countries, by name.")
-    async def countries(self, info: Info) -> list[Country]:
-        return [Country.from_row(row) for row in await info.context.loaders.country.by_movie.load(self._key)]
+    @strawberry.field(description="Production countries, by name.", graphql_type=list[Country])
+    def countries(self, info: Info) -> list[Country] | Awaitable[list[Country]]:
+        return info.context.loaders.country.by_movie.now_or_later(self._key, _each(Country.from_row))
 
-    @strawberry.field(description="Languages spoken in the movie, by name.")
-    async def spoken_languages(self, info: Info) -> list[Language]:
-        return [Language.from_row(row) for row in await info.context.loaders.spoken_language.by_movie.load(self._key)]
+    @strawberry.field(description="Languages spoken in the movie, by name.", graphql_type=list[Language])
+    def spoken_languages(self, info: Info) -> list[Language] | Awaitable[list[Language]]:
+        return info.context.loaders.spoken_language.by_movie.now_or_later(self._key, _each(Language.from_row))
 
-    @strawberry.field(description="Directors, by name.")
-    async def directors(self, info: Info) -> list[Director]:
-        return [Director.from_row(row) for row in await info.context.loaders.director.by_movie.load(self._key)]
+    @strawberry.field(description="Directors, by name.", graphql_type=list[Director])
+    def directors(self, info: Info) -> list[Director] | Awaitable[list[Director]]:
+        return info.context.loaders.director.by_movie.now_or_later(self._key, _each(Director.from_row))
 
-    @strawberry.field(description=f"Cast in billing order, at most `first` (up to {MAX_PAGE}).")
-    async def cast(self, info: Info, first: Count = 10) -> list[CastCredit]:
+    @strawberry.field(description=f"Cast in billing order, at most `first` (up to {MAX_PAGE}).", graphql_type=list[CastCredit])
+    def cast(self, info: Info, first: Count = CAST_FIRST) -> list[CastCredit] | Awaitable[list[CastCredit]]:
         page_window(first, None)
-        rows = await info.context.loaders.cast.load((self._key, first))
+        return info.context.loaders.cast.now_or_later((self._key, first), self._cast)
+
+    def _cast(self, rows: list[CastRow]) -> list[CastCredit]:
         return [CastCredit(person=Person.from_credit(r), character=r.character, order=r.order, _movie_id=self._key) for r in rows]
 
     @strawberry.field(
-        description=f"Crew by department and job, at most `first` (up to {MAX_PAGE}); `job` (exact, e.g. \"Screenplay\") keeps only that job."
+        description=f"Crew by department and job, at most `first` (up to {MAX_PAGE}); `job` (exact, e.g. \"Screenplay\") keeps only that job.",
+        graphql_type=list[CrewCredit],
     )
-    async def crew(
+    def crew(
         self, info: Info, job: Annotated[str | None, strawberry.argument(description="Keep only this job (exact, e.g. \"Screenplay\").")] = None,
         first: Count = MAX_PAGE,
-    ) -> list[CrewCredit]:
+    ) -> list[CrewCredit] | Awaitable[list[CrewCredit]]:
         page_window(first, None)
-        rows = await info.context.loaders.crew.load((self._key, job, first))
+        return info.context.loaders.crew.now_or_later((self._key, job, first), self._crew)
+
+    def _crew(self, rows: list[CrewRow]) -> list[CrewCredit]:
         return [CrewCredit(person=Person.from_credit(r), job=r.job, department=r.department, _movie_id=self._key) for r in rows]
 
-    @strawberry.field(description="TMDB keywords, by name.")
-    async def keywords(self, info: Info) -> list[Keyword]:
-        return [Keyword.from_row(row) for row in await info.context.loaders.keyword.by_movie.load(self._key)]
+    @strawberry.field(description="TMDB keywords, by name.", graphql_type=list[Keyword])
+    def keywords(self, info: Info) -> list[Keyword] | Awaitable[list[Keyword]]:
+        return info.context.loaders.keyword.by_movie.now_or_later(self._key, _each(Keyword.from_row))
+
+    @classmethod
+    async def load_relations(cls, info: Info, movies: Sequence[Movie], fields: Sequence[SelectedField]) -> None:
+        """Loads for all of `movies` at once, one batch per relation, the relations that `fields`
+        (what the query selects of each movie) name, so that those fields answer without an await
+        per movie. A field whose arguments differ from what was loaded just loads for itself."""
+        if not movies:
+            return
+        loaders = info.context.loaders
+        keys = [movie._key for movie in movies]
+        loads: list[Awaitable[object]] = []
+        for field in fields:
+            if field.name in _BY_MOVIE:
+                loads.append(getattr(loaders, _BY_MOVIE[field.name]).by_movie.load_many(keys))
+            elif field.name == "collection":
+                loads.append(loaders.collection.by_id.load_many({m._collection_id for m in movies if m._collection_id is not None}))
+            elif field.name == "originalLanguage":
+                loads.append(loaders.language.by_id.load_many({m._original_language for m in movies if m._original_language is not None}))
+            elif field.name == "cast" and _page_size(first := field.arguments.get("first", CAST_FIRST)):
+                loads.append(loaders.cast.load_many([(key, first) for key in keys]))
+            elif field.name == "crew" and _page_size(first := field.arguments.get("first", MAX_PAGE)):
+                job = field.arguments.get("job")
+                loads.append(loaders.crew.load_many([(key, job, first) for key in keys]))
+        # A failed load is left for its fields to report, each in its place, as without this.
+        await asyncio.gather(*loads, return_exceptions=True)
 
     @strawberry.field(description=f"The movies most like this one by the recommender's item vectors, at most `first` (up to {MAX_PAGE}).")
     async def similar(self, info: Info, first: Count = 10) -> list[SimilarMovie]:
         return await recommender_fields.similar(info, self._key, first)
+
+
+async def page_with_relations(info: Info, page: Connection[Movie]) -> Connection[Movie]:
+    """`page` (the field being resolved), with what the query asks of its movies loaded for all of them at once."""
+    await Movie.load_relations(info, [edge.node for edge in page.edges], selected(info, "edges", "node"))
+    return page

@@ -61,7 +61,7 @@ class MovieGroup:
         self, info: Info, first: First100 = None, after: After = None, last: Last = None, before: Before = None,
         order_by: Annotated[MovieOrder | None, strawberry.argument(description="The order; the group's natural one by default.")] = None,
     ) -> Connection[LazyMovie]:
-        from schema.movie import Movie
+        from schema.movie import Movie, page_with_relations
 
         loaders = self._loaders(info)
         order, descending = order_by.as_pair() if order_by else loaders.entity.movie_order
@@ -70,4 +70,4 @@ class MovieGroup:
             rows = await loaders.movies.load((self._key, offset, limit, order, descending)) if limit else []
             return rows, (await self._stats(info)).movie_count
 
-        return await paginate(PageArgs(MAX_PAGE, first, after, last, before), fetch, Movie.from_row)
+        return await page_with_relations(info, await paginate(PageArgs(MAX_PAGE, first, after, last, before), fetch, Movie.from_row))

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from data.errors import NotFound
+from data.errors import MoviegraphError, NotFound
 from loaders.rows import MovieRow
 from schema.context import Info
-from schema.lookahead import selects
+from schema.lookahead import selected
 
 if TYPE_CHECKING:
     from schema.movie import Movie
@@ -24,12 +24,8 @@ class MovieReference:
 
     @strawberry.field(description="The movie.", graphql_type=LazyMovie)
     def movie(self, info: Info) -> Movie | Awaitable[Movie]:
-        # Synchronous where the request loaded the movie already (load_movies): no await per list item.
-        loaded = info.context.loaders.movie.settled(self._movie_id)
-        return self._movie(loaded.result()) if loaded is not None else self._load_movie(info)
-
-    async def _load_movie(self, info: Info) -> Movie:
-        return self._movie(await info.context.loaders.movie.load(self._movie_id))
+        # At once where the request loaded it already (load_movies): no await per list item.
+        return info.context.loaders.movie.now_or_later(self._movie_id, self._movie)
 
     def _movie(self, row: MovieRow | None) -> Movie:
         from schema.movie import Movie  # schema.movie imports this module's users
@@ -41,6 +37,14 @@ class MovieReference:
 
 async def load_movies(info: Info, references: Sequence[MovieReference]) -> None:
     """Loads the movies of `references` (a list field's answer) in one batch when the query asks
-    for their `movie`, so that the list completes without an await per item."""
-    if references and selects(info, "movie"):
-        await info.context.loaders.movie.load_many([reference._movie_id for reference in references])
+    for their `movie`, and what it asks of those movies (Movie.load_relations), so that the list
+    completes without an await per item."""
+    from schema.movie import Movie
+
+    fields = selected(info, "movie")
+    if references and fields:
+        try:
+            rows = await info.context.loaders.movie.load_many([reference._movie_id for reference in references])
+        except MoviegraphError:  # left for each `movie` to report in its place, as without this
+            return
+        await Movie.load_relations(info, [Movie.from_row(row) for row in rows if row is not None], fields)

@@ -23,7 +23,8 @@ from schema.genre import Genre
 from schema.input_limits import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, check_text
 from schema.inputs import MovieFilter, MovieOrder
 from schema.language import Language
-from schema.movie import Movie
+from schema.lookahead import selected
+from schema.movie import Movie, page_with_relations
 from schema.node import Node
 from schema.nodes import MAX_NODES, resolve_nodes
 from schema.pagination import MAX_PAGE, PAGE_HELP, After, Before, Connection, First10, First20, First100, Last, PageArgs, connection, paginate
@@ -62,7 +63,11 @@ class Query:
     @strawberry.field(description="A movie by id; null when there is none.")
     async def movie(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description=f"The movie. {ID_HELP}")]) -> Movie | None:
         row = await info.context.loaders.movie.load(parse_id(id, "movie"))
-        return Movie.from_row(row) if row else None
+        if row is None:
+            return None
+        movie = Movie.from_row(row)
+        await Movie.load_relations(info, [movie], selected(info))  # its relations at once: no await per field
+        return movie
 
     @strawberry.field(
         description=f"Movies meeting `filter`, in `orderBy` order (most popular first by default). {PAGE_HELP} A filter "
@@ -88,7 +93,7 @@ class Query:
         page = await paginate(PageArgs(20, first, after, last, before), fetch, Movie.from_row)
         if page.total_count == 0 and filter is not None:
             await lookup.report_unknown_names(info, filter.named(), filter.people())
-        return page
+        return await page_with_relations(info, page)
 
     @strawberry.field(
         description="Full-text title search: case- and accent-insensitive, any word order, the last word may be a "
@@ -107,7 +112,7 @@ class Query:
         async def fetch(offset: int, limit: int) -> tuple[list[MovieRow], int]:
             return await search_movies(info.context.loaders.db, terms, offset, limit)
 
-        return await paginate(PageArgs(10, first, after, last, before), fetch, Movie.from_row)
+        return await page_with_relations(info, await paginate(PageArgs(10, first, after, last, before), fetch, Movie.from_row))
 
     @strawberry.field(description=f"A production company. {NAME_HELP}")
     async def company(self, info: Info, id: LookupId = None, name: LookupName = None) -> Company | None:

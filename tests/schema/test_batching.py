@@ -71,3 +71,35 @@ def test_recommend_reads_the_user_and_the_movies_in_two_statements(sample_client
     assert "errors" not in body and len(body["data"]["recommend"]) == 10
     # The user's ratings with whether they changed since training, then the ten movies.
     assert db.statements - before == 2
+
+
+# Two sizes of the same relation, and one asked through a fragment: each answers with its own arguments.
+RELATIONS = """{ movies(first: 30) { edges { node { tmdbId
+  two: cast(first: 2) { order } three: cast(first: 3) { order person { name } }
+  ... on Movie { crew(job: "Director") { person { name } } collection { name } }
+} } } }"""
+
+
+def test_a_page_loads_each_relation_with_the_arguments_each_field_gives(sample_client: TestClient, sample_db: Path) -> None:
+    body = post(sample_client, RELATIONS)
+    assert "errors" not in body, body["errors"]
+    with contextlib.closing(sqlite3.connect(sample_db)) as db:
+        for edge in body["data"]["movies"]["edges"]:
+            movie = edge["node"]
+            orders = [order for (order,) in db.execute('SELECT "order" FROM "cast" WHERE movie_id = ? ORDER BY "order" LIMIT 3', (movie["tmdbId"],))]
+            assert [credit["order"] for credit in movie["two"]] == orders[:2]
+            assert [credit["order"] for credit in movie["three"]] == orders
+            directors = db.execute("SELECT p.name FROM crew c JOIN person p ON p.id = c.person_id WHERE c.movie_id = ? AND c.job = 'Director'",
+                                   (movie["tmdbId"],)).fetchall()
+            assert sorted(credit["person"]["name"] for credit in movie["crew"]) == sorted(name for (name,) in directors)
+            collection = db.execute("SELECT c.name FROM movie m JOIN collection c ON c.id = m.collection_id WHERE m.id = ?",
+                                    (movie["tmdbId"],)).fetchone()
+            assert movie["collection"] == ({"name": collection[0]} if collection else None)
+
+
+def test_a_page_size_a_relation_refuses_is_its_error_not_a_query(sample_client: TestClient) -> None:
+    db = sample_client.app.state.runtime.require_database()  # type: ignore[attr-defined]
+    before = db.statements
+    body = post(sample_client, "{ movies(first: 2) { edges { node { cast(first: 1000) { order } } } } }")
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"BAD_USER_INPUT"}
+    assert db.statements - before == 2  # the page and its count only: no cast statement with a limit of 1,000
