@@ -32,6 +32,8 @@ CAST_FIRST = 10  # cast members when `first` is not given
 # GraphQL field -> the Loaders attribute whose by_movie loads it.
 _BY_MOVIE = {"genres": "genre", "companies": "company", "countries": "country", "spokenLanguages": "spoken_language",
              "directors": "director", "keywords": "keyword"}
+# Every field Movie.load_relations loads.
+RELATIONS = frozenset({*_BY_MOVIE, "collection", "originalLanguage", "cast", "crew"})
 
 
 def _each(convert: Callable[[R], T]) -> Callable[[Sequence[R]], list[T]]:

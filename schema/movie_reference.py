@@ -39,7 +39,7 @@ async def load_movies(info: Info, references: Sequence[MovieReference]) -> None:
     """Loads the movies of `references` (a list field's answer) in one batch when the query asks
     for their `movie`, and what it asks of those movies (Movie.load_relations), so that the list
     completes without an await per item."""
-    from schema.movie import Movie
+    from schema.movie import RELATIONS, Movie
 
     fields = selected(info, "movie")
     if references and fields:
@@ -47,4 +47,5 @@ async def load_movies(info: Info, references: Sequence[MovieReference]) -> None:
             rows = await info.context.loaders.movie.load_many([reference._movie_id for reference in references])
         except MoviegraphError:  # left for each `movie` to report in its place, as without this
             return
-        await Movie.load_relations(info, [Movie.from_row(row) for row in rows if row is not None], fields)
+        if any(field.name in RELATIONS for field in fields):
+            await Movie.load_relations(info, [Movie.from_row(row) for row in rows if row is not None], fields)
