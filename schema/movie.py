@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, TypeVar
 
 import strawberry
-from strawberry.types.nodes import SelectedField
+from graphql import FieldNode
 
 from loaders.rows import CastRow, CrewRow, MovieRow
 from schema import images, recommender_fields
@@ -18,7 +18,7 @@ from schema.director import Director
 from schema.genre import Genre
 from schema.keyword import Keyword
 from schema.language import Language
-from schema.lookahead import selected
+from schema.lookahead import arguments, selected
 from schema.node import Node, global_id
 from schema.pagination import MAX_PAGE, Connection, Count, page_window
 from schema.person import CastCredit, CrewCredit, Person
@@ -187,27 +187,29 @@ class Movie(Node):
         return info.context.loaders.keyword.by_movie.now_or_later(self._key, _each(Keyword.from_row))
 
     @classmethod
-    async def load_relations(cls, info: Info, movies: Sequence[Movie], fields: Sequence[SelectedField]) -> None:
+    async def load_relations(cls, info: Info, movies: Sequence[Movie], fields: Sequence[FieldNode]) -> None:
         """Loads for all of `movies` at once, one batch per relation, the relations that `fields`
-        (what the query selects of each movie) name, so that those fields answer without an await
-        per movie. A field whose arguments differ from what was loaded just loads for itself."""
+        (what the query selects of each movie: schema.lookahead) name, so that those fields answer
+        without an await per movie. A field whose arguments differ from what was loaded (or that
+        refuses them) loads, or fails, for itself."""
         if not movies:
             return
         loaders = info.context.loaders
         keys = [movie._key for movie in movies]
         loads: list[Awaitable[object]] = []
         for field in fields:
-            if field.name in _BY_MOVIE:
-                loads.append(getattr(loaders, _BY_MOVIE[field.name]).by_movie.load_many(keys))
-            elif field.name == "collection":
+            name = field.name.value
+            if name in _BY_MOVIE:
+                loads.append(getattr(loaders, _BY_MOVIE[name]).by_movie.load_many(keys))
+            elif name == "collection":
                 loads.append(loaders.collection.by_id.load_many({m._collection_id for m in movies if m._collection_id is not None}))
-            elif field.name == "originalLanguage":
+            elif name == "originalLanguage":
                 loads.append(loaders.language.by_id.load_many({m._original_language for m in movies if m._original_language is not None}))
-            elif field.name == "cast" and _page_size(first := field.arguments.get("first", CAST_FIRST)):
-                loads.append(loaders.cast.load_many([(key, first) for key in keys]))
-            elif field.name == "crew" and _page_size(first := field.arguments.get("first", MAX_PAGE)):
-                job = field.arguments.get("job")
-                loads.append(loaders.crew.load_many([(key, job, first) for key in keys]))
+            elif name in ("cast", "crew") and (given := arguments(info, "Movie", field)) is not None and _page_size(given.get("first")):
+                if name == "cast":
+                    loads.append(loaders.cast.load_many([(key, given["first"]) for key in keys]))
+                else:
+                    loads.append(loaders.crew.load_many([(key, given.get("job"), given["first"]) for key in keys]))
         # A failed load is left for its fields to report, each in its place, as without this.
         await asyncio.gather(*loads, return_exceptions=True)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from data.errors import MoviegraphError, NotFound
+from data.errors import NotFound
 from loaders.rows import MovieRow
 from schema.context import Info
 from schema.lookahead import selected
@@ -45,7 +45,7 @@ async def load_movies(info: Info, references: Sequence[MovieReference]) -> None:
     if references and fields:
         try:
             rows = await info.context.loaders.movie.load_many([reference._movie_id for reference in references])
-        except MoviegraphError:  # left for each `movie` to report in its place, as without this
+        except Exception:  # noqa: BLE001 - left for each `movie` to report in its place, as without this
             return
-        if any(field.name in RELATIONS for field in fields):
+        if any(field.name.value in RELATIONS for field in fields):
             await Movie.load_relations(info, [Movie.from_row(row) for row in rows if row is not None], fields)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
+from api.app import create_app
+from api.settings import Settings
+from loaders import turns
 from tests.schema.conftest import post
 
 NESTED = """query($n: Int!) { movies(first: $n) { edges { node {
@@ -39,6 +44,13 @@ REFERENCES = """query($items: [ID!]!) {
 }
 fragment Titled on MovieReference { movie { title } }"""
 RATINGS_ONLY = 'query($items: [ID!]!) { predictedRatings(user: "1", items: $items) { rating } }'
+
+
+@pytest.fixture(scope="module")
+def sample_client(sample_db: Path, sample_model: Path) -> Iterator[TestClient]:
+    """The sample's app with its model, without the rate limits: this module's pages add up to more cost than a second's."""
+    with TestClient(create_app(Settings(db_path=sample_db, model_dir=sample_model, rate_limit=0))) as client:
+        yield client
 
 
 def _statements(client: TestClient, query: str, items: list[str]) -> tuple[int, dict[str, Any]]:
@@ -103,3 +115,34 @@ def test_a_page_size_a_relation_refuses_is_its_error_not_a_query(sample_client: 
     body = post(sample_client, "{ movies(first: 2) { edges { node { cast(first: 1000) { order } } } } }")
     assert {error["extensions"]["code"] for error in body["errors"]} == {"BAD_USER_INPUT"}
     assert db.statements - before == 2  # the page and its count only: no cast statement with a limit of 1,000
+
+
+def test_the_relations_a_page_loaded_answer_without_an_await(sample_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Literal and variable arguments alike (a literal reaches the lookahead as text), through a fragment."""
+    monkeypatch.setattr(turns, "SLICE", 60.0)  # the request's turn cannot run out on a loaded machine
+    awaited: list[object] = []
+    later = turns.TurnTakingLoader._later
+
+    def counted(self: turns.TurnTakingLoader[Any, Any], key: Any, shape: Any) -> Any:
+        awaited.append(key)
+        return later(self, key, shape)
+
+    monkeypatch.setattr(turns.TurnTakingLoader, "_later", counted)
+    query = """query($n: Int!) { movies(first: 20) { edges { node { ...Credits two: cast(first: $n) { order } genres { name } } } } }
+    fragment Credits on Movie { cast(first: 3) { order } crew(job: "Director") { job } collection { name } originalLanguage { code } }"""
+    body = post(sample_client, query, {"n": 2})
+    assert "errors" not in body and len(body["data"]["movies"]["edges"]) == 20
+    assert awaited == []
+
+
+def test_a_relation_left_out_by_skip_or_include_is_not_loaded(sample_client: TestClient) -> None:
+    db = sample_client.app.state.runtime.require_database()  # type: ignore[attr-defined]
+    counts = []
+    for query in ("{ movies(first: 5) { edges { node { title } } } }",
+                  ("query($no: Boolean!) { movies(first: 5) { edges { node { title genres @include(if: $no) { name } "
+                   "... @skip(if: true) { cast { order } } } } } }")):
+        before = db.statements
+        body = post(sample_client, query, {"no": False} if "$no" in query else None)
+        assert "errors" not in body
+        counts.append(db.statements - before)
+    assert counts[0] == counts[1] == 2  # the page and its count
