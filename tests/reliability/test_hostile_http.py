@@ -364,7 +364,8 @@ def test_memory_comes_back_after_a_burst_of_the_costliest_queries(server: Server
     time.sleep(2.0)  # api/memory.py returns memory within a second of a large answer
     after = rss_mb(server.process.pid)
     print(f"RSS before {before:.0f} MB, peak {peak:.0f} MB, 2 s after {after:.0f} MB")
-    assert peak - before > 40, "the burst must have taken memory to give back"
+    # Four such answers at once took 75 MB; 36-44 MB (2026-12-04) once pages load their relations in one batch.
+    assert peak - before > 30, "the burst must have taken memory to give back"
     assert after - before < 25, f"RSS {before:.0f} -> peak {peak:.0f} -> {after:.0f} MB"
 
 
