@@ -332,7 +332,7 @@ def _post_seconds(server: Server, query: str) -> tuple[float, int]:
 
 def test_a_client_that_disconnects_stops_its_query(server: Server) -> None:
     full, _ = _post_seconds(server, COSTLIEST)
-    assert full > 1.0, "the query must take long enough to leave halfway"
+    assert full > 0.5, "the query must take long enough to leave halfway (it leaves after 0.2 s)"
     body = json.dumps({"query": _runs(COSTLIEST)}).encode()
     with socket.create_connection(("127.0.0.1", _port(server))) as sock:
         sock.sendall(_request("/graphql", b"Content-Type: application/json\r\nX-Request-ID: leaves-early\r\n", body, b"POST"))
