@@ -168,7 +168,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _training_params(args: argparse.Namespace) -> TrainingParams:
-    overrides = {"components": args.components, "max_epochs": args.epochs, "learning_rate": args.learning_rate,
+    overrides = {"components": args.components, "max_epochs": args.epochs, "patience": args.patience, "learning_rate": args.learning_rate,
                  "regularisation": args.regularisation, "max_ratings_per_user": args.max_ratings_per_user,
                  "validation_users": args.validation_users}
     return TrainingParams(**{k: v for k, v in overrides.items() if v is not None})
@@ -266,6 +266,8 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
                         help=f"LightFM vector dimension (default: {default.components})")
     parser.add_argument("--epochs", type=_number(int, "--epochs", least=1),
                         help=f"most epochs; early stopping picks the best (default: {default.max_epochs})")
+    parser.add_argument("--patience", type=_number(int, "--patience", least=1),
+                        help=f"stop after this many epochs without a validation gain (default: {default.patience})")
     parser.add_argument("--learning-rate", type=_number(float, "--learning-rate", above=0.0),
                         help=f"adagrad learning rate (default: {default.learning_rate:g})")
     parser.add_argument("--regularisation", type=_number(float, "--regularisation", least=0.0),

@@ -35,3 +35,10 @@ def bar(iterable: Iterable[T], *, desc: str, show: bool, **options: Any) -> tqdm
 def counter(*, desc: str, show: bool, **options: Any) -> tqdm[NoReturn]:
     """A bar the caller advances with `update`, drawn as `bar` is."""
     return tqdm(desc=desc, disable=not _drawn(desc, show), leave=False, **options)
+
+
+def note(text: str, *, show: bool) -> None:
+    """One plain line of a long step's progress off a terminal (an epoch of a 20-minute training);
+    on a terminal the bar shows it."""
+    if show and not on_terminal():
+        print(text, file=sys.stderr, flush=True)

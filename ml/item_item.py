@@ -110,6 +110,16 @@ def cosine_knn(interactions: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n), dtype=np.float32)
 
 
+def strongest(weights: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """float32 csr: the k largest weights of each column of `weights`, so one `cosine_knn` at the
+    largest k of a grid serves every smaller k (ties may keep other movies of the same weight)."""
+    coo = sp.coo_matrix(weights)
+    order = np.lexsort((-coo.data, coo.col))
+    columns = coo.col[order]
+    keep = order[np.arange(len(order)) - np.searchsorted(columns, columns) < k]
+    return sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=weights.shape, dtype=np.float32)
+
+
 def standardised(scores: FloatArray) -> FloatArray:
     """float32 rows scaled to mean 0 and standard deviation 1 (a constant row becomes 0), so two
     scorers of different units can be summed with one weight. Shape [n] or [n_users, n]."""

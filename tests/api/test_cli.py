@@ -41,6 +41,7 @@ def test_bad_settings_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     ("argv", "expected"),
     [
         (["train", "--epochs", "0"], "SettingsError: --epochs must be at least 1, not 0"),
+        (["train", "--patience", "0"], "SettingsError: --patience must be at least 1, not 0"),
         (["evaluate", "--components", "0"], "SettingsError: --components must be at least 1, not 0"),
         (["evaluate", "--seeds", "0"], "SettingsError: --seeds must be at least 1, not 0"),
         (["evaluate", "--seeds", "11"], "SettingsError: --seeds must be at most 10, not 11"),

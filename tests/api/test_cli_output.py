@@ -26,9 +26,13 @@ def test_a_bar_is_drawn_on_a_terminal_and_one_line_is_written_elsewhere(monkeypa
     monkeypatch.setattr(progress, "on_terminal", lambda: True)
     assert list(progress.bar(range(3), desc="rows", show=True)) == [0, 1, 2]
     assert "\r" in capsys.readouterr().err
+    progress.note("epoch 1: 0.1", show=True)  # the bar says it
+    assert capsys.readouterr().err == ""
     monkeypatch.setattr(progress, "on_terminal", lambda: False)
     assert list(progress.bar(range(3), desc="rows", show=True)) == [0, 1, 2]
     assert capsys.readouterr().err == "rows ...\n"
+    progress.note("epoch 1: 0.1", show=True)
+    assert capsys.readouterr().err == "epoch 1: 0.1\n"
     assert list(progress.bar(range(3), desc="rows", show=False)) == [0, 1, 2]
     assert capsys.readouterr().err == ""
 
@@ -76,3 +80,4 @@ def test_a_first_start_written_to_a_file_has_no_escape_codes(tmp_path: Path) -> 
     text = log.read_text()
     assert not REDRAW.search(text), repr(text[:500])
     assert "training (validation) ...\n" in text and "moviegraph is starting:\n" in text
+    assert re.search(r"^epoch 1: validation precision@10 0\.\d{4} \(\d+\.\d s\)$", text, re.MULTILINE), text

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from ml import artifact, item_item
 from ml.baselines import EASE_LAMBDAS, ItemItem
-from ml.blending import BlendParams
+from ml.blending import BlendParams, choose
 from ml.evaluation import precision_at_k
 from ml.interactions import holdout
 from ml.scoring import Scorer
@@ -61,6 +61,15 @@ def test_cosine_knn_matches_brute_force_cosine_top_k(monkeypatch: pytest.MonkeyP
         assert sorted(v for v in weights[:, j] if v != 0) == pytest.approx(expected, abs=1e-5)
 
 
+def test_the_strongest_weights_of_a_larger_knn_are_the_smaller_knn() -> None:
+    x = _interactions(2)
+    larger, smaller = item_item.cosine_knn(x, 6), item_item.cosine_knn(x, 3).toarray()
+    cut = item_item.strongest(larger, 3).toarray()
+    for j in range(x.shape[1]):  # by value: movies of equal weight may trade places
+        assert sorted(cut[:, j][cut[:, j] != 0]) == pytest.approx(sorted(smaller[:, j][smaller[:, j] != 0]), abs=1e-6)
+    assert (np.count_nonzero(cut, axis=0) <= 3).all() and np.count_nonzero(cut) < larger.nnz
+
+
 def test_neighbour_scores_sum_the_rated_rows() -> None:
     matrix = item_item.ease(_interactions(3), 4.0, k=5)
     neighbours = item_item.Neighbours.from_matrix(matrix)
@@ -85,6 +94,16 @@ def test_the_ease_baseline_takes_the_lambda_best_on_validation() -> None:
     scores = [precision_at_k(ItemItem(fit, item_item.ease(fit, lam), lam), held, fit).mean() for lam in EASE_LAMBDAS]
     assert chosen.setting == EASE_LAMBDAS[int(np.argmax(scores))]
     assert np.allclose(chosen.ranking_scores(np.arange(5)), (x[:5] @ item_item.ease(x, chosen.setting)).toarray(), atol=1e-5)
+
+
+def test_the_knn_blend_tries_each_size_up_to_what_the_artifact_keeps() -> None:
+    fit, held = holdout(_interactions(5, users=120, movies=30), 0.2, 5)
+    base = ItemItem(fit, item_item.ease(fit, 3.0), 3.0)
+    params = BlendParams(kind="knn", knn_sizes=(3, 6, 50), neighbours=6, weights=(1.0,), max_users=1_000)
+    chosen = choose(base, fit, held, params, k=5, seed=0)
+    assert set(chosen.validation) == {"3 x 1", "6 x 1"}  # 50 is cut to the 6 kept: tried once
+    largest = item_item.BlendedRanker(base, fit, item_item.cosine_knn(fit, 6), 1.0)
+    assert chosen.validation["6 x 1"] == round(float(precision_at_k(largest, held, fit, k=5).mean()), 4)
 
 
 @pytest.fixture(scope="module")

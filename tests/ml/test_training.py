@@ -8,8 +8,9 @@ import pytest
 
 from data.errors import TrainingError
 from ml import catalogue
+from ml.blending import BlendParams
 from ml.interactions import Ratings
-from ml.training import TrainingResult, TrainingSet, train
+from ml.training import TrainingResult, TrainingSet, train, validation_split
 from tests.ml.conftest import TINY
 
 
@@ -74,3 +75,23 @@ def test_catalogue_ratings_are_read_in_fetches(sample_db: Path, monkeypatch: pyt
         monkeypatch.setattr(catalogue, "_FETCH", 7)
         read = catalogue.ratings(conn)
     assert sorted(zip(read.user_ids.tolist(), read.movie_ids.tolist(), read.values.tolist(), strict=True)) == expected
+
+
+def test_a_validation_sample_of_users_holds_out_only_their_ratings(sample_set: TrainingSet) -> None:
+    params = dataclasses.replace(TINY, validation_users=5)
+    fit, held = validation_split(sample_set.ratings, params)
+    assert len(np.unique(held.user_ids)) == 5
+    everything = sorted(zip(sample_set.ratings.user_ids.tolist(), sample_set.ratings.movie_ids.tolist(), strict=True))
+    split = sorted(zip([*fit.user_ids.tolist(), *held.user_ids.tolist()], [*fit.movie_ids.tolist(), *held.movie_ids.tolist()], strict=True))
+    assert split == everything
+    for user in np.unique(held.user_ids):  # a tenth of each chosen user's ratings, rounded
+        assert (held.user_ids == user).sum() == round(0.1 * (sample_set.ratings.user_ids == user).sum())
+
+
+def test_the_best_epoch_is_served_without_a_retrain_when_it_saw_almost_every_rating(sample_set: TrainingSet) -> None:
+    blended = BlendParams(weights=(0.6,))
+    sampled = train(sample_set, dataclasses.replace(TINY, validation_users=5, blend=blended), show_progress=False).model
+    assert sampled.manifest["metrics"]["retrained"] is False
+    assert sampled.neighbours is not None and len(sampled.neighbours) > 0  # the part chosen beside the best epoch
+    everyone = train(sample_set, TINY, show_progress=False).model  # every user holds out a tenth: retrained on all
+    assert everyone.manifest["metrics"]["retrained"] is True
