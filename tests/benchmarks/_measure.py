@@ -30,6 +30,11 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory of a process and its children now."""
+    return _tree_rss_kb(pid) / 1024
+
+
 def run(command: list[str]) -> Run:
     """Runs `command` to completion; fails loudly if it fails."""
     started = time.perf_counter()

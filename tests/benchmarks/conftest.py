@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from sqlmodel import SQLModel
 
 from data.ingest import ingest
 from tests.benchmarks.make_fullsize import make_fullsize
+from tests.benchmarks.make_fullsize_ratings import make_fullsize_ratings
 from tests.conftest import ROOT
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -52,3 +56,17 @@ def fullsize_model(fullsize_db: Path) -> Path:
         params = TrainingParams()
         artifact.save(train(datasets.from_catalogue(fullsize_db, params.features), params, show_progress=False).model, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def full_ratings_dir(fullsize_dir: Path, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The full-size catalogue files beside a full-size ratings.csv (~700 MB, removed afterwards)."""
+    folder = tmp_path_factory.mktemp("full-ratings")
+    for path in fullsize_dir.iterdir():
+        (folder / path.name).symlink_to(path.resolve())
+    if built := os.environ.get("BENCH_FULL_RATINGS"):
+        (folder / "ratings.csv").symlink_to(Path(built).resolve())
+    else:
+        make_fullsize_ratings(shared_data / "movies-dataset", folder, links=fullsize_dir / "links.csv")
+    yield folder
+    shutil.rmtree(folder)

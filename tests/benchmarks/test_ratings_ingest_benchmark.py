@@ -15,33 +15,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from tests.benchmarks._measure import run
-from tests.benchmarks.make_fullsize_ratings import FULL_ROWS, FULL_USERS, make_fullsize_ratings
+from tests.benchmarks.make_fullsize_ratings import FULL_ROWS, FULL_USERS
 
 pytestmark = pytest.mark.benchmark
-
-
-@pytest.fixture(scope="module")
-def full_ratings_dir(fullsize_dir: Path, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The full-size catalogue files beside a full-size ratings.csv (~700 MB, removed afterwards)."""
-    folder = tmp_path_factory.mktemp("full-ratings")
-    for path in fullsize_dir.iterdir():
-        (folder / path.name).symlink_to(path.resolve())
-    if built := os.environ.get("BENCH_FULL_RATINGS"):
-        (folder / "ratings.csv").symlink_to(Path(built).resolve())
-    else:
-        make_fullsize_ratings(shared_data / "movies-dataset", folder, links=fullsize_dir / "links.csv")
-    yield folder
-    shutil.rmtree(folder)
 
 
 def test_ingest_26m_ratings(full_ratings_dir: Path, tmp_path: Path) -> None:
